@@ -1,0 +1,13 @@
+// The list of command modules. Each exports `register(program)`.
+import type { Command } from 'commander';
+import { register as registerDb } from './db';
+import { register as registerInterface } from './interface';
+import { register as registerSimulator } from './simulator';
+import { register as registerDev } from './dev';
+
+export function registerCommands(program: Command): void {
+  registerDb(program);
+  registerInterface(program);
+  registerSimulator(program);
+  registerDev(program);
+}

@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+// TODO(owner of this module): register the 'simulator' command(s) on the program.
+export function register(_program: Command): void {}

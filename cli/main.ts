@@ -1,0 +1,29 @@
+// The `s360-tixngo` command line. Each command lives in cli/commands/<name>.ts and registers itself here.
+import { Command } from 'commander';
+import { CliError } from './util';
+import { ConfigError } from '../config';
+import { registerCommands } from './commands';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('s360-tixngo')
+    .description('Durable bridge between SecuTix 360 (S-360) and the TIXNGO mobile wallet, on Temporal')
+    .showHelpAfterError()
+    .enablePositionalOptions();
+  registerCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    const e = err as Error;
+    const code = err instanceof CliError ? err.exitCode : 1;
+    const expected = err instanceof CliError || err instanceof ConfigError || e.name === 'ZodError' || e.name === 'ValidationError';
+    process.stderr.write(`error: ${e.message}\n`);
+    if (!expected && process.env.DEBUG) process.stderr.write(`${e.stack}\n`);
+    process.exitCode = code;
+  }
+}

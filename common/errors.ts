@@ -1,0 +1,36 @@
+// Error type names used in ApplicationFailure.type, retry policies (nonRetryableErrorTypes) and tests.
+// Strings, never class names: class names do not survive minification and are not a contract.
+
+/** Network error, timeout or 5xx from TIXNGO: retry with backoff. */
+export const ERR_TIXNGO_TRANSIENT = 'TixngoTransient';
+/** 429 from TIXNGO: retry after the Retry-After delay. */
+export const ERR_TIXNGO_RATE_LIMITED = 'TixngoRateLimited';
+/** 4xx validation error: the data is wrong; retrying the same data cannot help. */
+export const ERR_TIXNGO_REJECTED = 'TixngoRejected';
+/** 401/403: wrong login or API key; stops the function. */
+export const ERR_TIXNGO_UNAUTHORIZED = 'TixngoUnauthorized';
+/** 404 from TIXNGO. */
+export const ERR_TIXNGO_NOT_FOUND = 'TixngoNotFound';
+/** 409: TIXNGO refuses a transition (e.g. control of a deleted ticket). */
+export const ERR_TIXNGO_CONFLICT = 'TixngoConflict';
+/** A response that does not match the contract (malformed JSON, missing field). */
+export const ERR_TIXNGO_BAD_RESPONSE = 'TixngoBadResponse';
+/** Deletion still DELETION_PENDING: benign, the retry policy is the poll cadence. */
+export const ERR_DELETION_PENDING = 'DeletionPending';
+/** S-360 data that cannot be sent (missing mandatory field) - names the ticket and the field. */
+export const ERR_INVALID_TICKET_DATA = 'InvalidTicketData';
+/** Misconfiguration (unknown interface, bad URL, missing key). */
+export const ERR_CONFIG = 'ConfigError';
+/** The run's failure ratio exceeded killRatio. */
+export const ERR_KILL_RATIO = 'KillRatioExceeded';
+
+/** Errors that no automatic retry can fix. */
+export const NON_RETRYABLE_ERROR_TYPES = [
+  ERR_TIXNGO_REJECTED,
+  ERR_TIXNGO_UNAUTHORIZED,
+  ERR_TIXNGO_NOT_FOUND,
+  ERR_TIXNGO_CONFLICT,
+  ERR_INVALID_TICKET_DATA,
+  ERR_CONFIG,
+  ERR_KILL_RATIO,
+];
