@@ -34,3 +34,7 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   ERR_CONFIG,
   ERR_KILL_RATIO,
 ];
+/** TIXNGO did not confirm a deletion within the configured bound. */
+export const ERR_DELETION_NOT_CONFIRMED = 'DeletionNotConfirmed';
+/** A ticket the lifecycle expected to act on is not in the state S-360 or TIXNGO needs for it. */
+export const ERR_NOT_ELIGIBLE = 'NotEligible';

@@ -11,3 +11,9 @@ export function ticketIdFromWorkflowId(workflowId: string): string | undefined {
 export function cardIdFromWorkflowId(workflowId: string): string | undefined {
   return workflowId.startsWith('card-') ? workflowId.slice('card-'.length) : undefined;
 }
+
+/** Task queue of the fan-out activities (starting and signalling ticket workflows). */
+export const fanoutTaskQueue = (taskQueue: string): string => `${taskQueue}-fanout`;
+
+/** One run at a time per function and interface, like S-360 schedules (feedback must never overlap). */
+export const functionWorkflowId = (fn: string, interfaceName: string): string => `${fn.toLowerCase().replace(/_/g, '-')}-${interfaceName}`;

@@ -1,0 +1,92 @@
+// The activity contract as the workflows see it. Implemented in activities/*.ts; workflows import types only.
+import type { InterfaceFunction, TixngoStatus, ExecutionOutcome } from '../common/domain';
+import type { CardEvent, FunctionCounts, ItemFailure, LifecycleOptions, TicketEvent } from '../workflows/messages';
+
+export interface InterfaceInfo {
+  interfaceId: string;
+  name: string;
+  batchSizes: Record<InterfaceFunction, number>;
+}
+
+export interface BatchInput {
+  interfaceName: string;
+  eventCode?: string;
+  /** Keyset pagination: only items with a larger id. */
+  afterId?: string;
+  limit: number;
+  executionId?: string;
+  /** Process exactly these items (a retry of one ticket) instead of selecting a page. */
+  itemIds?: string[];
+  /** Push cancelled: the schedule's "Notify spectator" option (feeds the showDeletedTicket rule, §3.3). */
+  notifySpectator?: boolean;
+}
+
+export interface BatchResultBase {
+  /** Items selected from S-360 for this batch. */
+  selected: number;
+  rejected: (ItemFailure & { eventCode: string })[];
+  /** Items selected but held back (e.g. mandatory holder fields missing), recorded with the reason. */
+  skipped: number;
+  lastId?: string;
+  /** True when the selection returned fewer than `limit` items. */
+  done: boolean;
+  tixngoCalls: number;
+}
+
+export interface InjectBatchResult extends BatchResultBase {
+  accepted: { ticketId: string; eventCode: string }[];
+}
+
+export interface PushCancelledBatchResult extends BatchResultBase {
+  pushed: { ticketId: string; eventCode: string; reason?: string; s360Status: 'CANCELLED' | 'INVALIDATED'; tixngoStatus: TixngoStatus; showDeletedTicket: boolean }[];
+}
+
+export interface PushControlledBatchResult extends BatchResultBase {
+  pushed: { ticketId: string; eventCode: string; tixngoStatus: TixngoStatus }[];
+}
+
+export interface FeedbackPageResult {
+  changed: { ticketId: string; eventCode: string; tixngoStatus: TixngoStatus; version: number }[];
+  unknown: number;
+  received: number;
+  hasMore: boolean;
+  tixngoCalls: number;
+}
+
+export interface PrivilegeBatchResult extends BatchResultBase {
+  accepted: { cardId: string; productCode: string }[];
+}
+
+export interface NotifyTicketsInput {
+  interfaceName: string;
+  items: { ticketId: string; eventCode: string; event: TicketEvent }[];
+  lifecycleOptions?: LifecycleOptions;
+}
+export interface NotifyCardsInput {
+  interfaceName: string;
+  items: { cardId: string; productCode: string; event: CardEvent }[];
+}
+export interface NotifyResult {
+  notified: number;
+  /** Workflows already closed (e.g. a DELETED ticket): nothing to deliver. */
+  closed: number;
+}
+
+export interface Activities {
+  resolveInterface(name: string): Promise<InterfaceInfo>;
+  startExecution(input: { interfaceName: string; fn: InterfaceFunction; workflowId: string; runId: string }): Promise<string>;
+  finishExecution(input: { executionId: string; outcome: ExecutionOutcome; counts: FunctionCounts; error?: string }): Promise<void>;
+  injectTicketBatch(input: BatchInput): Promise<InjectBatchResult>;
+  pushCancelledBatch(input: BatchInput): Promise<PushCancelledBatchResult>;
+  pushControlledBatch(input: BatchInput): Promise<PushControlledBatchResult>;
+  syncFeedbackPage(input: { interfaceName: string; limit: number }): Promise<FeedbackPageResult>;
+  injectPrivilegeBatch(input: BatchInput): Promise<PrivilegeBatchResult>;
+  notifyTicketWorkflows(input: NotifyTicketsInput): Promise<NotifyResult>;
+  notifyCardWorkflows(input: NotifyCardsInput): Promise<NotifyResult>;
+  /** S-360-side changes a ticket workflow is asked to make (cancel/control signals); S-360 stays the master. */
+  applyS360Cancel(input: { ticketIds: string[]; reason?: string; status: 'CANCELLED' | 'INVALIDATED' }): Promise<void>;
+  applyS360Control(input: { ticketIds: string[]; at?: string }): Promise<void>;
+  readTixngoStatus(input: { interfaceName: string; ticketId: string }): Promise<{ found: boolean; tixngoStatus?: TixngoStatus; version?: number }>;
+  resolveItemErrors(input: { interfaceName: string; fn: InterfaceFunction; itemKind: 'ticket' | 'card'; itemIds: string[] }): Promise<void>;
+  recordItemError(input: { interfaceName: string; fn: InterfaceFunction; itemKind: 'ticket' | 'card'; itemId: string; type: string; message: string; field?: string }): Promise<void>;
+}

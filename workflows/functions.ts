@@ -1,0 +1,205 @@
+// The five interface functions, as S-360 starts them (one run at a time per function and interface).
+//
+// Shape: "function workflows batch, ticket workflows follow" (DESIGN-NOTES). Each batch is ONE activity that
+// selects a page in S-360, makes ONE bulk TIXNGO call and records the outcome in ONE S-360 transaction (so the
+// tickets are PRINTED as soon as TIXNGO accepted them). Notifying the ticket workflows of that batch (signal-with-
+// start, bounded concurrency, own task queue) is scheduled without waiting, so it overlaps the next batches
+// instead of delaying them. A ticket that fails is recorded (S-360 error log + its workflow in needs attention)
+// while the rest of its batch proceeds; the run then ends with outcome ERROR, as S-360 does, until it is fixed.
+import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo, log } from '@temporalio/workflow';
+import type { BatchResultBase, InterfaceInfo } from '../activities/types';
+import type { InterfaceFunction, ExecutionOutcome } from '../common/domain';
+import {
+  getProgressQuery,
+  type FunctionCounts,
+  type FunctionProgress,
+  type FunctionRunInput,
+  type FunctionRunSummary,
+  type TicketEvent,
+} from './messages';
+import { activities, continueAsNewDue, extractError, nowIso } from './support';
+
+const MAX_REPORTED_FAILURES = 100;
+
+type Acts = ReturnType<typeof activities>;
+
+interface BatchContext {
+  acts: Acts;
+  iface: InterfaceInfo;
+  input: FunctionRunInput;
+  afterId?: string;
+  limit: number;
+  executionId: string;
+  /** Schedule follow-up work (ticket notifications) without waiting for it. */
+  background(p: Promise<unknown>): void;
+}
+
+type BatchStep = (ctx: BatchContext) => Promise<{ res: BatchResultBase; succeeded: number }>;
+
+function emptyCounts(): FunctionCounts {
+  return { processed: 0, succeeded: 0, failed: 0, skipped: 0, batches: 0, tixngoCalls: 0 };
+}
+
+async function runFunction(fn: InterfaceFunction, input: FunctionRunInput, step: BatchStep): Promise<FunctionRunSummary> {
+  const acts = activities();
+  const progress: FunctionProgress = input.progress ?? { counts: emptyCounts(), failures: [], startedAt: nowIso() };
+  setHandler(getProgressQuery, () => progress.counts);
+
+  let iface: InterfaceInfo;
+  try {
+    iface = await acts.db.resolveInterface(input.interfaceName);
+  } catch (err) {
+    const x = extractError(err);
+    throw ApplicationFailure.create({ type: x.type, message: `${fn}: ${x.message}`, nonRetryable: true });
+  }
+  const limit = input.batchSize ?? iface.batchSizes[fn];
+  const info = workflowInfo();
+  progress.executionId ??= await acts.db.startExecution({ interfaceName: iface.name, fn, workflowId: info.workflowId, runId: info.runId });
+  const executionId = progress.executionId;
+
+  const pending: Promise<unknown>[] = [];
+  const background = (p: Promise<unknown>) => {
+    pending.push(
+      p.catch((err) => {
+        // Notifications retry without limit; reaching here means the run is being torn down.
+        log.error('background step failed', { fn, error: extractError(err).message });
+      }),
+    );
+  };
+
+  try {
+    for (;;) {
+      const { res, succeeded } = await step({ acts, iface, input, afterId: progress.afterId, limit, executionId, background });
+      const c = progress.counts;
+      c.processed += res.selected;
+      c.succeeded += succeeded;
+      c.failed += res.rejected.length;
+      c.skipped += res.skipped;
+      c.batches += 1;
+      c.tixngoCalls += res.tixngoCalls;
+      for (const f of res.rejected) {
+        if (progress.failures.length < MAX_REPORTED_FAILURES) progress.failures.push({ itemId: f.itemId, type: f.type, message: f.message, field: f.field });
+      }
+      if (res.lastId !== undefined) progress.afterId = res.lastId;
+      if (res.done) break;
+      if (continueAsNewDue(input.options?.maxHistoryEvents)) {
+        await Promise.all(pending);
+        await condition(allHandlersFinished);
+        return await continueAsNew<(i: FunctionRunInput) => Promise<FunctionRunSummary>>({ ...input, progress });
+      }
+    }
+    await Promise.all(pending);
+  } catch (err) {
+    const x = extractError(err);
+    await acts.db.finishExecution({ executionId, outcome: 'ERROR', counts: progress.counts, error: x.message });
+    throw ApplicationFailure.create({
+      type: x.type,
+      message: `${fn} on interface ${iface.name} stopped after ${progress.counts.succeeded} succeeded: ${x.message}`,
+      nonRetryable: true,
+    });
+  }
+
+  const c = progress.counts;
+  const outcome: ExecutionOutcome = c.failed > 0 ? 'ERROR' : c.skipped > 0 ? 'WARNING' : 'OK';
+  await acts.db.finishExecution({ executionId, outcome, counts: c });
+  await condition(allHandlersFinished);
+  return {
+    function: fn,
+    interfaceName: iface.name,
+    eventCode: input.eventCode,
+    outcome,
+    ...c,
+    durationMs: Date.now() - Date.parse(progress.startedAt),
+    failures: progress.failures,
+  };
+}
+
+function notifyTickets(ctx: BatchContext, items: { ticketId: string; eventCode: string; event: TicketEvent }[]) {
+  if (items.length === 0) return;
+  ctx.background(ctx.acts.fanout.notifyTicketWorkflows({ interfaceName: ctx.iface.name, items, lifecycleOptions: ctx.input.options?.lifecycle }));
+}
+
+/** Tickets injection: NOT_PRINTED tickets of the interface -> TIXNGO INJECTED, S-360 PRINTED + processed. */
+export async function injectTickets(input: FunctionRunInput): Promise<FunctionRunSummary> {
+  return runFunction('INJECTION', input, async (ctx) => {
+    const res = await ctx.acts.tixngo.injectTicketBatch({ interfaceName: ctx.iface.name, eventCode: ctx.input.eventCode, afterId: ctx.afterId, limit: ctx.limit, executionId: ctx.executionId });
+    notifyTickets(ctx, [
+      ...res.accepted.map((a) => ({ ticketId: a.ticketId, eventCode: a.eventCode, event: { type: 'injected' } as const })),
+      ...res.rejected.map((r) => ({ ticketId: r.itemId, eventCode: r.eventCode, event: { type: 'injectionRejected', errorType: r.type, message: r.message, field: r.field } as const })),
+    ]);
+    return { res, succeeded: res.accepted.length };
+  });
+}
+
+/** Push cancelled: cancelled/invalidated, injected tickets -> TIXNGO DELETION_PENDING (then DELETED). */
+export async function pushCancelled(input: FunctionRunInput): Promise<FunctionRunSummary> {
+  return runFunction('PUSH_CANCELLED', input, async (ctx) => {
+    const res = await ctx.acts.tixngo.pushCancelledBatch({
+      interfaceName: ctx.iface.name,
+      eventCode: ctx.input.eventCode,
+      afterId: ctx.afterId,
+      limit: ctx.limit,
+      executionId: ctx.executionId,
+      notifySpectator: ctx.input.notifySpectator,
+    });
+    notifyTickets(ctx, [
+      ...res.pushed.map((p) => ({
+        ticketId: p.ticketId,
+        eventCode: p.eventCode,
+        event: { type: 'cancelPushed', reason: p.reason, tixngoStatus: p.tixngoStatus, showDeletedTicket: p.showDeletedTicket, s360Status: p.s360Status } as const,
+      })),
+      ...res.rejected.map((r) => ({ ticketId: r.itemId, eventCode: r.eventCode, event: { type: 'cancelRejected', errorType: r.type, message: r.message } as const })),
+    ]);
+    return { res, succeeded: res.pushed.length };
+  });
+}
+
+/** Push controlled: tickets controlled at S-360 access control -> TIXNGO CONTROLLED. */
+export async function pushControlled(input: FunctionRunInput): Promise<FunctionRunSummary> {
+  return runFunction('PUSH_CONTROLLED', input, async (ctx) => {
+    const res = await ctx.acts.tixngo.pushControlledBatch({ interfaceName: ctx.iface.name, eventCode: ctx.input.eventCode, afterId: ctx.afterId, limit: ctx.limit, executionId: ctx.executionId });
+    notifyTickets(ctx, [
+      ...res.pushed.map((p) => ({ ticketId: p.ticketId, eventCode: p.eventCode, event: { type: 'controlPushed', tixngoStatus: p.tixngoStatus } as const })),
+      ...res.rejected.map((r) => ({ ticketId: r.itemId, eventCode: r.eventCode, event: { type: 'controlRejected', errorType: r.type, message: r.message } as const })),
+    ]);
+    return { res, succeeded: res.pushed.length };
+  });
+}
+
+/**
+ * Feedback: pages the TIXNGO diff feed from the stored cursor; each page and the next cursor are written in one
+ * S-360 transaction (by the activity), so a crash re-reads at most one page and writes no duplicate history.
+ * Its workflow id (`feedback-<interface>`) makes a second concurrent run impossible.
+ */
+export async function feedbackSync(input: FunctionRunInput): Promise<FunctionRunSummary> {
+  let pages = input.progress?.counts.batches ?? 0;
+  return runFunction('FEEDBACK', input, async (ctx) => {
+    const page = await ctx.acts.tixngo.syncFeedbackPage({ interfaceName: ctx.iface.name, limit: ctx.limit });
+    pages++;
+    notifyTickets(
+      ctx,
+      page.changed.map((c) => ({ ticketId: c.ticketId, eventCode: c.eventCode, event: { type: 'feedback', tixngoStatus: c.tixngoStatus, version: c.version } as const })),
+    );
+    const res: BatchResultBase = {
+      selected: page.received,
+      rejected: [],
+      skipped: page.unknown,
+      done: !page.hasMore || (ctx.input.maxPages !== undefined && pages >= ctx.input.maxPages),
+      tixngoCalls: page.tixngoCalls,
+    };
+    return { res, succeeded: page.received - page.unknown };
+  });
+}
+
+/** Privileges injection: NOT_PRINTED membership/season cards -> TIXNGO privilege instances INJECTED, card PRINTED. */
+export async function injectPrivileges(input: FunctionRunInput): Promise<FunctionRunSummary> {
+  return runFunction('PRIVILEGES_INJECTION', input, async (ctx) => {
+    const res = await ctx.acts.tixngo.injectPrivilegeBatch({ interfaceName: ctx.iface.name, afterId: ctx.afterId, limit: ctx.limit, executionId: ctx.executionId });
+    const items = [
+      ...res.accepted.map((a) => ({ cardId: a.cardId, productCode: a.productCode, event: { type: 'injected' } as const })),
+      ...res.rejected.map((r) => ({ cardId: r.itemId, productCode: r.eventCode, event: { type: 'injectionRejected', errorType: r.type, message: r.message, field: r.field } as const })),
+    ];
+    if (items.length) ctx.background(ctx.acts.fanout.notifyCardWorkflows({ interfaceName: ctx.iface.name, items }));
+    return { res, succeeded: res.accepted.length };
+  });
+}
