@@ -44,6 +44,7 @@ async function run(): Promise<number> {
       console.error('no temporal CLI and no Go toolchain: tests will let @temporalio/testing download its dev server');
     }
   }
+  env.TEMPORAL_LOG_LEVEL ??= 'ERROR';
   env.DATABASE_TEST_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
   // spec for people, TAP into a file so that a plain closing line can be printed whatever happens.
   const tapFile = path.join(root, '.data', 'test-results.tap');

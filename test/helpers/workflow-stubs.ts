@@ -1,0 +1,46 @@
+// Stub activities for workflow tests: every activity of the contract, each overridable, recording its calls.
+import { ApplicationFailure } from '@temporalio/common';
+import type { Activities } from '../../activities/types';
+
+export type Calls = Record<string, unknown[]>;
+
+export function stubActivities(overrides: Partial<Activities> = {}): { activities: Activities; calls: Calls } {
+  const calls: Calls = {};
+  const record = <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) => {
+    return async (...args: A): Promise<R> => {
+      (calls[name] ??= []).push(args[0]);
+      return fn(...args);
+    };
+  };
+  const empty = { selected: 0, rejected: [], skipped: 0, done: true, tixngoCalls: 0 };
+  const base: Activities = {
+    resolveInterface: async (name) => ({
+      interfaceId: '1',
+      name,
+      batchSizes: { INJECTION: 1000, FEEDBACK: 1000, PUSH_CANCELLED: 1000, PUSH_CONTROLLED: 10000, PRIVILEGES_INJECTION: 1000 },
+    }),
+    startExecution: async () => 'exec-1',
+    finishExecution: async () => undefined,
+    injectTicketBatch: async () => ({ ...empty, accepted: [] }),
+    pushCancelledBatch: async () => ({ ...empty, pushed: [] }),
+    pushControlledBatch: async () => ({ ...empty, pushed: [] }),
+    syncFeedbackPage: async () => ({ changed: [], unknown: 0, received: 0, hasMore: false, tixngoCalls: 1 }),
+    injectPrivilegeBatch: async () => ({ ...empty, accepted: [] }),
+    notifyTicketWorkflows: async (i) => ({ notified: i.items.length, closed: 0 }),
+    notifyCardWorkflows: async (i) => ({ notified: i.items.length, closed: 0 }),
+    applyS360Cancel: async () => undefined,
+    applyS360Control: async () => undefined,
+    readTixngoStatus: async () => ({ found: true, tixngoStatus: 'DELETION_PENDING' }),
+    resolveItemErrors: async () => undefined,
+    recordItemError: async () => undefined,
+  };
+  const merged = { ...base, ...overrides } as Activities;
+  const activities = Object.fromEntries(
+    Object.entries(merged).map(([name, fn]) => [name, record(name, fn as (...a: unknown[]) => Promise<unknown>)]),
+  ) as unknown as Activities;
+  return { activities, calls };
+}
+
+export function nonRetryable(type: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
+}
