@@ -1,0 +1,5 @@
+// Every migration, in order. Add new ones at the end; never edit one that has shipped.
+import { migration001 } from './001_initial';
+import type { CodeMigration } from './types';
+
+export const MIGRATIONS: readonly CodeMigration[] = [migration001];

@@ -1,0 +1,281 @@
+// Row and input types of the repository (db/repository.ts). Ids of tickets and cards are S-360
+// ids as decimal strings (bigint in SQL); interface and performance ids are small integers.
+// Timestamps are ISO-8601 strings so that rows survive JSON (Temporal payloads) unchanged.
+import type {
+  CardKind,
+  ExecutionOutcome,
+  InterfaceFunction,
+  ProductKind,
+  S360CardStatus,
+  S360TicketStatus,
+} from '../common/domain';
+
+export const INTERFACE_TYPES = ['TIXNGO', 'TIXNGO_WITH_TEMPLATE'] as const;
+export type InterfaceType = (typeof INTERFACE_TYPES)[number];
+
+export type CustomParams = Record<string, string | number | boolean>;
+/** Batch size per function. */
+export type FunctionSettings = Record<InterfaceFunction, number>;
+
+export const DEFAULT_FUNCTION_SETTINGS: Readonly<FunctionSettings> = Object.freeze({
+  INJECTION: 1000,
+  FEEDBACK: 1000,
+  PUSH_CANCELLED: 1000,
+  PUSH_CONTROLLED: 10000,
+  PRIVILEGES_INJECTION: 1000,
+});
+
+export interface InterfaceInput {
+  name: string;
+  url: string;
+  loginEmail: string;
+  apiKey: string;
+  notificationEmails?: string[] | undefined;
+  customParams?: CustomParams | undefined;
+  settings?: Partial<FunctionSettings> | undefined;
+  type?: InterfaceType | undefined;
+}
+
+/** An interface as listed: everything but the API key (not even encrypted). */
+export interface InterfaceRow {
+  id: number;
+  name: string;
+  type: InterfaceType;
+  url: string;
+  loginEmail: string;
+  notificationEmails: string[];
+  customParams: CustomParams;
+  settings: FunctionSettings;
+  createdAt: string;
+}
+
+export interface InterfaceCredentials {
+  url: string;
+  login: string;
+  apiKey: string;
+}
+
+export interface PerformanceInput {
+  code: string;
+  name: string;
+  productKind: ProductKind;
+  venueSite: string;
+  addressLine1?: string | null | undefined;
+  city: string;
+  zip: string;
+  countryCode: string;
+  timezone?: string | undefined;
+  startTime: Date | string;
+  endTime?: Date | string | null | undefined;
+}
+
+export interface PerformanceRow {
+  id: number;
+  code: string;
+  name: string;
+  productKind: ProductKind;
+  venueSite: string;
+  addressLine1: string | null;
+  city: string;
+  zip: string;
+  countryCode: string;
+  timezone: string;
+  startTime: string;
+  endTime: string | null;
+  createdAt: string;
+}
+
+export interface TicketHolder {
+  title: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  /** YYYY-MM-DD */
+  birthdate: string | null;
+  idNumber: string | null;
+  countryCode: string | null;
+}
+
+/** Everything needed to build a TIXNGO injection payload for one ticket. */
+export interface TicketPayloadRow {
+  id: string;
+  taxNumber: string;
+  barcode: string;
+  status: S360TicketStatus;
+  invalidationReason: string | null;
+  statusChangedAt: string;
+  controlledAt: string | null;
+  interfaceId: number | null;
+  shipmentMode: string;
+  block: string | null;
+  row: string | null;
+  seat: string | null;
+  category: string | null;
+  tariff: string | null;
+  price: number | null;
+  currency: string | null;
+  fileNumber: string | null;
+  holder: TicketHolder;
+  performance: Omit<PerformanceRow, 'createdAt'>;
+  /** Wallet owner last reported by feedback (overlaySpectatorDetailsWithLastOwner, §3.1.2), if any. */
+  lastWalletOwner: unknown;
+  updatedAt: string;
+}
+
+export interface CardPayloadRow {
+  id: string;
+  cardNumber: string;
+  kind: CardKind;
+  productCode: string;
+  productName: string;
+  validFrom: string | null;
+  validTo: string | null;
+  interfaceId: number | null;
+  status: S360CardStatus;
+  holder: { firstName: string | null; lastName: string | null; email: string | null };
+  price: number | null;
+  currency: string | null;
+  updatedAt: string;
+}
+
+export type ItemKind = 'ticket' | 'card' | 'event';
+
+export interface ItemErrorInput {
+  itemId: string;
+  field?: string | null | undefined;
+  message: string;
+}
+
+export interface ErrorRow {
+  id: string;
+  interfaceId: number;
+  function: InterfaceFunction;
+  itemKind: ItemKind;
+  itemId: string;
+  field: string | null;
+  message: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  occurrences: number;
+  resolvedAt: string | null;
+  runId: string | null;
+}
+
+export interface PushCancelledCandidate {
+  id: string;
+  status: 'CANCELLED' | 'INVALIDATED';
+  reason: string | null;
+}
+
+export interface PushControlledCandidate {
+  id: string;
+  controlledAt: string | null;
+}
+
+export interface PushedItem {
+  id: string;
+  reason?: string | null | undefined;
+}
+
+/** One entry of the TIXNGO diff feed, as the feedback activity hands it over. */
+export interface FeedbackChange {
+  ticketId: string;
+  tixngoStatus: string;
+  walletOwner: unknown;
+  ticketHolder: unknown;
+  details?: unknown;
+  /** Monotonic per ticket (TIXNGO version / sequence). */
+  version: number | string;
+  updatedAt: Date | string;
+}
+
+export interface FeedbackPageResult {
+  /** Tickets whose mobile status, wallet owner or ticket holder changed. */
+  changed: { ticketId: string; tixngoStatus: string }[];
+  /** Ticket ids of the page S-360 does not know (ignored). */
+  unknown: string[];
+}
+
+export interface MarkerRow {
+  itemKind: 'ticket' | 'card';
+  itemId: string;
+  function: InterfaceFunction;
+  interfaceId: number | null;
+  processedAt: string;
+  outcome: 'OK';
+  pushedReason: string | null;
+  runId: string | null;
+}
+
+export interface MobileTicketRow {
+  ticketId: string;
+  tixngoStatus: string | null;
+  walletOwner: unknown;
+  ticketHolder: unknown;
+  details: unknown;
+  tixngoVersion: string | null;
+  tixngoUpdatedAt: string | null;
+  lastFeedbackAt: string | null;
+}
+
+export interface HistoryRow {
+  id: string;
+  ticketId: string;
+  tixngoStatus: string | null;
+  walletOwner: unknown;
+  ticketHolder: unknown;
+  detail: unknown;
+  occurredAt: string;
+  source: 'INJECTION' | 'FEEDBACK' | 'PUSH_CANCELLED' | 'PUSH_CONTROLLED';
+  changeKey: string;
+}
+
+export interface TicketView {
+  ticket: TicketPayloadRow;
+  mobile: MobileTicketRow | null;
+  markers: MarkerRow[];
+  openErrors: ErrorRow[];
+  history: HistoryRow[];
+}
+
+export interface TicketListRow {
+  id: string;
+  taxNumber: string;
+  barcode: string;
+  status: S360TicketStatus;
+  invalidationReason: string | null;
+  block: string | null;
+  row: string | null;
+  seat: string | null;
+  category: string | null;
+  holderName: string;
+  holderEmail: string | null;
+  interfaceId: number | null;
+  mobileStatus: string | null;
+}
+
+export interface ExecutionStart {
+  interfaceId: number;
+  fn: InterfaceFunction;
+  workflowId: string;
+  runId: string;
+}
+
+export interface ExecutionFinish {
+  outcome: ExecutionOutcome;
+  counts?: Record<string, number> | undefined;
+  error?: string | null | undefined;
+}
+
+export interface ExecutionRow {
+  id: string;
+  interfaceId: number;
+  function: InterfaceFunction;
+  workflowId: string;
+  runId: string;
+  startedAt: string;
+  endedAt: string | null;
+  outcome: ExecutionOutcome | null;
+  counts: Record<string, number>;
+  error: string | null;
+}

@@ -1,0 +1,108 @@
+// Validation of what operators type in (interfaces), shared by the repository and the CLI.
+import { z } from 'zod';
+import { INTERFACE_FUNCTIONS, INTERFACE_URL_SUFFIX } from '../common/domain';
+import {
+  DEFAULT_FUNCTION_SETTINGS,
+  INTERFACE_TYPES,
+  type CustomParams,
+  type FunctionSettings,
+  type InterfaceInput,
+  type InterfaceType,
+} from './types';
+
+/** Bad input; the message starts with the field it is about (`url: …`). */
+export class ValidationError extends Error {
+  override name = 'ValidationError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+/** Something asked for by name or id does not exist. */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+export const customParamsSchema = z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()]));
+
+const settingsSchema = z
+  .object(Object.fromEntries(INTERFACE_FUNCTIONS.map((f) => [f, z.number().int().positive().max(100_000).optional()])))
+  .strict();
+
+/** Normalises the URL (trailing slashes dropped) and checks it ends with organizer/tickets. */
+export function normalizeInterfaceUrl(url: string): string {
+  const u = url.trim().replace(/\/+$/, '');
+  if (!URL.canParse(u) || !/^https?:\/\//.test(u)) throw new ValidationError('url', `expected an http(s) URL ending with ${INTERFACE_URL_SUFFIX}`);
+  if (!u.endsWith(INTERFACE_URL_SUFFIX)) throw new ValidationError('url', `must end with ${INTERFACE_URL_SUFFIX} (got ${u})`);
+  return u;
+}
+
+export function isEmail(s: string): boolean {
+  return EMAIL.test(s);
+}
+
+export function parseCustomParams(value: unknown): CustomParams {
+  const r = customParamsSchema.safeParse(value);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    const where = i && i.path.length ? ` (at ${i.path.join('.')})` : '';
+    throw new ValidationError('customParams', `expected an object of string, number or boolean values${where}`);
+  }
+  return r.data;
+}
+
+export function parseSettings(value: unknown): FunctionSettings {
+  const r = settingsSchema.safeParse(value ?? {});
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new ValidationError('settings', `expected batch sizes (positive integers) per function ${INTERFACE_FUNCTIONS.join('/')}${i?.path.length ? ` (at ${i.path.join('.')})` : ''}`);
+  }
+  const out = { ...DEFAULT_FUNCTION_SETTINGS };
+  for (const f of INTERFACE_FUNCTIONS) {
+    const v = (r.data as Partial<FunctionSettings>)[f];
+    if (v !== undefined) out[f] = v;
+  }
+  return out;
+}
+
+export interface ValidInterfaceInput {
+  name: string;
+  url: string;
+  loginEmail: string;
+  apiKey: string;
+  notificationEmails: string[];
+  customParams: CustomParams;
+  settings: FunctionSettings;
+  type: InterfaceType;
+}
+
+/** Checks and normalises an interface definition; throws ValidationError naming the field. */
+export function validateInterfaceInput(input: InterfaceInput): ValidInterfaceInput {
+  const name = (input.name ?? '').trim();
+  if (!name) throw new ValidationError('name', 'must not be empty');
+  if (name.length > 200) throw new ValidationError('name', 'at most 200 characters');
+  const type = input.type ?? 'TIXNGO';
+  if (!INTERFACE_TYPES.includes(type)) throw new ValidationError('type', `expected one of ${INTERFACE_TYPES.join(', ')}`);
+  const url = normalizeInterfaceUrl(input.url ?? '');
+  const loginEmail = (input.loginEmail ?? '').trim();
+  if (!isEmail(loginEmail)) throw new ValidationError('loginEmail', 'expected the e-mail of the TIXNGO ADMIN account');
+  if (typeof input.apiKey !== 'string' || input.apiKey.trim() === '') throw new ValidationError('apiKey', 'must not be empty');
+  const notificationEmails = (input.notificationEmails ?? []).map((e) => e.trim()).filter((e) => e !== '');
+  const bad = notificationEmails.find((e) => !isEmail(e));
+  if (bad !== undefined) throw new ValidationError('notificationEmails', `not an e-mail address: ${bad}`);
+  return {
+    name,
+    type,
+    url,
+    loginEmail,
+    apiKey: input.apiKey,
+    notificationEmails,
+    customParams: parseCustomParams(input.customParams ?? {}),
+    settings: parseSettings(input.settings),
+  };
+}
