@@ -1,3 +1,135 @@
+// `dev` (what `npm start` runs): the whole product on one machine with embedded defaults.
+//   - S-360 database: PostgreSQL at DATABASE_URL, or embedded PGlite under $DATA_DIR; migrated;
+//   - Temporal: the server at TEMPORAL_ADDRESS if one answers, else `temporal server start-dev` with its Web UI,
+//     state in $DATA_DIR/temporal.db so runs survive a restart; search attributes registered;
+//   - TIXNGO: TIXNGO_URL, or the simulator on SIMULATOR_PORT (state in $DATA_DIR/simulator.json);
+//   - a `demo` interface pointing at it, and the worker.
+// Ctrl-C stops everything it started, in reverse order, with no orphan process.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
+import { loadConfig, type Config } from '../../config';
+import { closeDb, createDb } from '../../db/connection';
+import { migrateLatest } from '../../db/migrate';
+import { createRepository } from '../../db/repository';
+import { loadSecretKey } from '../../db/secrets';
+import { startSimulator } from '../../simulator/server';
+import { ensureTemporalCli } from '../../temporal/cli-binary';
+import { connectClient, registerSearchAttributes } from '../../temporal/connection';
+import { portAnswers, startDevServer } from '../../temporal/dev-server';
+import { startWorker } from '../../workers/main';
 
-export function register(_program: Command): void {}
+export const DEMO_INTERFACE = 'demo';
+
+type Stopper = { name: string; stop: () => Promise<void> };
+
+async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: string) => void): Promise<{ address: string; uiUrl?: string }> {
+  const [host, portText] = config.TEMPORAL_ADDRESS.split(':') as [string, string];
+  const port = Number(portText);
+  if (await portAnswers(host, port)) {
+    say(`Temporal: using the server already listening on ${config.TEMPORAL_ADDRESS}`);
+    return { address: config.TEMPORAL_ADDRESS };
+  }
+  const cli = ensureTemporalCli(say);
+  if (!cli) {
+    // No binary and no Go: let the SDK download its dev server (works on a machine with internet).
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: { ip: host, port, ui: true, uiPort: config.TEMPORAL_UI_PORT, dbFilename: path.join(config.dataDir, 'temporal.db'), searchAttributes: [...ALL_SEARCH_ATTRIBUTES] },
+    });
+    stoppers.push({ name: 'temporal dev server', stop: () => env.teardown() });
+    return { address: config.TEMPORAL_ADDRESS, uiUrl: `http://${host}:${config.TEMPORAL_UI_PORT}` };
+  }
+  const server = await startDevServer({
+    cliPath: cli.path,
+    ip: host,
+    port,
+    uiPort: config.TEMPORAL_UI_PORT,
+    dbFile: path.join(config.dataDir, 'temporal.db'),
+    fastSqlite: config.TEMPORAL_DEV_SQLITE_PRAGMAS,
+    logFile: path.join(config.dataDir, 'temporal.log'),
+  });
+  stoppers.push({ name: 'temporal dev server', stop: () => server.stop() });
+  return { address: server.address, uiUrl: server.uiUrl };
+}
+
+export function register(program: Command): void {
+  program
+    .command('dev')
+    .description('Run the whole product locally with embedded defaults: S-360 database, Temporal dev server + Web UI, TIXNGO simulator, worker')
+    .action(async () => {
+      const config = loadConfig();
+      const say = (s: string) => process.stderr.write(`${s}\n`);
+      fs.mkdirSync(config.dataDir, { recursive: true });
+      const stoppers: Stopper[] = [];
+      let stopping = false;
+      const stopAll = async () => {
+        if (stopping) return;
+        stopping = true;
+        for (const s of stoppers.reverse()) {
+          await s.stop().catch((err: Error) => say(`stopping ${s.name}: ${err.message}`));
+        }
+      };
+      const onSignal = () => {
+        say('\nstopping...');
+        void stopAll().then(() => process.exit(0));
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const db = await createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
+        stoppers.push({ name: 'database', stop: () => closeDb(db) });
+        const applied = await migrateLatest(db);
+        say(`S-360 database: ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`}; ${applied.length} migration(s) applied`);
+
+        const temporal = await ensureTemporal(config, stoppers, say);
+        const client = await connectClient(config);
+        await registerSearchAttributes(client, config.TEMPORAL_NAMESPACE);
+        await client.connection.close();
+
+        let tixngoUrl = config.TIXNGO_URL;
+        if (!tixngoUrl) {
+          const sim = await startSimulator({ port: config.SIMULATOR_PORT, host: '127.0.0.1', persistFile: path.join(config.dataDir, 'simulator.json') });
+          stoppers.push({ name: 'TIXNGO simulator', stop: () => sim.close() });
+          tixngoUrl = sim.interfaceUrl;
+        }
+
+        const repo = createRepository(db);
+        const existing = await repo.getInterfaceByName(DEMO_INTERFACE);
+        if (!existing) {
+          await repo.addInterface(
+            {
+              name: DEMO_INTERFACE,
+              url: tixngoUrl,
+              loginEmail: process.env.TIXNGO_LOGIN ?? 'organizer@example.org',
+              apiKey: process.env.TIXNGO_API_KEY ?? 'sandbox-api-key',
+              notificationEmails: [],
+              customParams: {},
+            },
+            loadSecretKey(config),
+          );
+          say(`interface '${DEMO_INTERFACE}' created -> ${tixngoUrl}`);
+        }
+        // The worker opens its own connection; PGlite allows one process-wide instance per data dir.
+        await closeDb(db);
+        stoppers.shift();
+
+        const worker = await startWorker(config);
+        stoppers.push({ name: 'worker', stop: () => worker.shutdown() });
+
+        say('');
+        say(`  Temporal gRPC    ${temporal.address}`);
+        if (temporal.uiUrl) say(`  Temporal Web UI  ${temporal.uiUrl}`);
+        say(`  TIXNGO           ${tixngoUrl}${config.TIXNGO_URL ? '' : ' (simulator; admin API under /__sim)'}`);
+        say(`  Task queue       ${config.TEMPORAL_TASK_QUEUE}`);
+        say('');
+        say('  Try:  s360-tixngo db seed --event E1 --tickets 1000   then   s360-tixngo run inject --wait');
+        say('  Ctrl-C stops everything.');
+        await worker.done;
+      } catch (err) {
+        await stopAll();
+        throw err;
+      }
+    });
+}

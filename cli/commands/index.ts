@@ -4,10 +4,18 @@ import { register as registerDb } from './db';
 import { register as registerInterface } from './interface';
 import { register as registerSimulator } from './simulator';
 import { register as registerDev } from './dev';
+import { register as registerSetup } from './setup';
+import { register as registerWorker } from './worker';
+import { register as registerRun } from './run';
+import { register as registerOps } from './ops';
 
 export function registerCommands(program: Command): void {
   registerDb(program);
   registerInterface(program);
   registerSimulator(program);
   registerDev(program);
+  registerSetup(program);
+  registerWorker(program);
+  registerRun(program);
+  registerOps(program);
 }

@@ -1,0 +1,553 @@
+// The activities: every side effect of the product. Built by createActivities(deps) so that workers pass the real
+// S-360 repository, secret key and Temporal client, and tests can pass their own.
+//
+// Rules kept here:
+//  - one batch = one bulk TIXNGO call + one S-360 transaction for its outcome;
+//  - exactly-once effects from at-least-once execution: on a retried attempt, injection first asks TIXNGO which
+//    tickets it already holds and does not send them again; every S-360 write is an idempotent upsert;
+//  - the API key is read from S-360 (decrypted in memory) and never leaves this process: not in workflow input,
+//    history, logs or error messages.
+import { Context, ApplicationFailure, log } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { InterfaceFunction, TixngoStatus } from '../common/domain';
+import { ERR_CONFIG, ERR_INVALID_TICKET_DATA, ERR_TIXNGO_CONFLICT, ERR_TIXNGO_NOT_FOUND, ERR_TIXNGO_REJECTED } from '../common/errors';
+import { cardWorkflowId, ticketWorkflowId } from '../common/ids';
+import {
+  CardIdKey,
+  EventCodeKey,
+  InterfaceNameKey,
+  LifecycleStepKey,
+  NeedsAttentionKey,
+  S360StatusKey,
+  TicketIdKey,
+  TixngoStatusKey,
+} from '../common/search-attributes';
+import type { Repository } from '../db/repository';
+import type { InterfaceRow, TicketPayloadRow } from '../db/types';
+import type { SecretKey } from '../db/secrets';
+import { TixngoClient, type TicketOutcome } from '../tixngo/client';
+import { cardEventSignal, ticketEventSignal, type TicketEvent } from '../workflows/messages';
+import { toFailure } from './failures';
+import { buildPrivilegePayload, buildTicketPayload, showDeletedTicketFor } from './payload';
+import type { Activities, BatchResultBase, InterfaceInfo, NotifyResult } from './types';
+
+export interface ActivityDeps {
+  repo: Repository;
+  secretKey: SecretKey | readonly SecretKey[];
+  /** Temporal client for the fan-out activities (start/signal ticket workflows). */
+  client: Client;
+  taskQueue: string;
+  tixngo: { auth: 'header' | 'basic'; keyHeader: string; timeoutMs: number };
+  /** Parallel start/signal calls inside one fan-out activity. */
+  fanoutConcurrency?: number;
+}
+
+const CACHE_MS = 30_000;
+
+type ItemFailureOut = BatchResultBase['rejected'][number];
+
+/** `ticket 123: spectatorDetails.email: required` from a per-item result. */
+function describeRejection(kind: string, id: string, r: Pick<TicketOutcome, 'errors' | 'reason'>): { message: string; field?: string } {
+  const errs = r.errors ?? [];
+  const field = errs.find((e) => e.field)?.field;
+  const detail = errs.length ? errs.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ') : (r.reason ?? 'rejected');
+  return { message: `${kind} ${id}: ${detail}`, field };
+}
+
+function failureType(r: Pick<TicketOutcome, 'reason'> & { local?: boolean }): string {
+  if (r.local) return ERR_INVALID_TICKET_DATA;
+  if (r.reason === 'CONFLICT') return ERR_TIXNGO_CONFLICT;
+  if (r.reason === 'NOT_FOUND') return ERR_TIXNGO_NOT_FOUND;
+  return ERR_TIXNGO_REJECTED;
+}
+
+/** Runs fn over items with at most `limit` in flight. */
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await fn(item);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+export function createActivities(deps: ActivityDeps): Activities {
+  const { repo } = deps;
+  const ifaceCache = new Map<string, { at: number; row: InterfaceRow }>();
+  const credCache = new Map<number, { at: number; url: string; login: string; apiKey: string }>();
+
+  async function iface(name: string): Promise<InterfaceRow> {
+    const hit = ifaceCache.get(name);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.row;
+    const row = await repo.getInterfaceByName(name);
+    if (!row) {
+      const known = (await repo.listInterfaces()).map((i) => i.name);
+      throw ApplicationFailure.create({
+        type: ERR_CONFIG,
+        message: `unknown interface '${name}'${known.length ? `; known: ${known.join(', ')}` : '; none is configured (s360-tixngo interface add)'}`,
+        nonRetryable: true,
+      });
+    }
+    ifaceCache.set(name, { at: Date.now(), row });
+    return row;
+  }
+
+  /** A TIXNGO client for this interface, bound to the activity's cancellation. */
+  async function tixngo(row: InterfaceRow): Promise<TixngoClient> {
+    let cred = credCache.get(row.id);
+    if (!cred || Date.now() - cred.at > CACHE_MS) {
+      try {
+        cred = { at: Date.now(), ...(await repo.getInterfaceCredentials(row.id, deps.secretKey)) };
+      } catch (err) {
+        throw ApplicationFailure.create({ type: ERR_CONFIG, message: `interface '${row.name}': cannot read its API key: ${(err as Error).message}`, nonRetryable: true });
+      }
+      credCache.set(row.id, cred);
+    }
+    let signal: AbortSignal | undefined;
+    try {
+      signal = Context.current().cancellationSignal;
+    } catch {
+      signal = undefined; // called outside an activity (tests)
+    }
+    try {
+      return new TixngoClient({ url: cred.url, login: cred.login, apiKey: cred.apiKey, ...deps.tixngo, signal });
+    } catch (err) {
+      throw toFailure(err, `interface '${row.name}'`);
+    }
+  }
+
+  function heartbeat(details?: unknown) {
+    try {
+      Context.current().heartbeat(details);
+    } catch {
+      /* not in an activity */
+    }
+  }
+  function attempt(): number {
+    try {
+      return Context.current().info.attempt;
+    } catch {
+      return 1;
+    }
+  }
+
+  /** Tickets of a "do exactly these" call, split by what S-360 says about them. */
+  function eligibleTickets(rows: TicketPayloadRow[], ifaceId: number, ok: (r: TicketPayloadRow) => boolean) {
+    return rows.filter((r) => r.interfaceId === ifaceId && ok(r));
+  }
+
+  async function recordFailures(row: InterfaceRow, fn: InterfaceFunction, kind: 'ticket' | 'card', failures: ItemFailureOut[], runId: string) {
+    if (failures.length === 0) return;
+    await repo.recordItemErrors(
+      row.id,
+      fn,
+      kind,
+      failures.map((f) => ({ itemId: f.itemId, field: f.field, message: f.message })),
+      runId,
+    );
+  }
+
+  const activities: Activities = {
+    async resolveInterface(name): Promise<InterfaceInfo> {
+      const row = await iface(name);
+      return { interfaceId: String(row.id), name: row.name, batchSizes: row.settings };
+    },
+
+    async startExecution({ interfaceName, fn, workflowId, runId }) {
+      const row = await iface(interfaceName);
+      return repo.startExecution({ interfaceId: row.id, fn, workflowId, runId });
+    },
+
+    async finishExecution({ executionId, outcome, counts, error }) {
+      await repo.finishExecution(executionId, { outcome, counts: { ...counts }, error });
+    },
+
+    async injectTicketBatch(input) {
+      const row = await iface(input.interfaceName);
+      const runId = input.executionId ?? 'manual';
+      let ids: string[];
+      let alreadyDone: TicketPayloadRow[] = [];
+      let rows: TicketPayloadRow[];
+      if (input.itemIds) {
+        const all = await repo.loadTicketsForPayload(input.itemIds);
+        rows = eligibleTickets(all, row.id, (r) => r.status === 'NOT_PRINTED');
+        // Already printed (injected by a later run): nothing to send, report it as injected.
+        alreadyDone = eligibleTickets(all, row.id, (r) => r.status === 'PRINTED' || r.status === 'CONTROLLED');
+        ids = input.itemIds;
+      } else {
+        ids = await repo.selectInjectionCandidates(row.id, { eventCode: input.eventCode, afterId: input.afterId, limit: input.limit });
+        rows = await repo.loadTicketsForPayload(ids);
+      }
+      heartbeat();
+      const client = await tixngo(row);
+      let calls = 0;
+      const accepted: { ticketId: string; eventCode: string }[] = alreadyDone.map((r) => ({ ticketId: r.id, eventCode: r.performance.code }));
+      const rejected: ItemFailureOut[] = [];
+      const eventOf = new Map(rows.map((r) => [r.id, r.performance.code]));
+
+      // Exactly once: a retried attempt may follow a call TIXNGO accepted before the worker died.
+      const held = new Set<string>();
+      if (attempt() > 1 && rows.length) {
+        try {
+          const found = await client.getTickets(rows.map((r) => r.id));
+          calls++;
+          for (const t of found.tickets) if (t.status !== 'DELETED' && t.status !== 'DELETION_PENDING') held.add(t.ticketId);
+        } catch (err) {
+          throw toFailure(err, `injection on interface '${row.name}' (checking what TIXNGO already holds)`);
+        }
+        if (held.size) log.info('retried injection: tickets already in TIXNGO are not sent again', { count: held.size });
+      }
+      for (const id of held) accepted.push({ ticketId: id, eventCode: eventOf.get(id)! });
+
+      const toSend = rows.filter((r) => !held.has(r.id)).map((r) => buildTicketPayload(r, row.customParams));
+      if (toSend.length) {
+        let res;
+        try {
+          res = await client.injectTickets(toSend);
+        } catch (err) {
+          throw toFailure(err, `injection on interface '${row.name}'`);
+        }
+        if (res.results.some((r) => !r.local)) calls++;
+        for (const r of res.results) {
+          const eventCode = eventOf.get(r.ticketId) ?? '';
+          if (r.outcome === 'ACCEPTED') accepted.push({ ticketId: r.ticketId, eventCode });
+          else rejected.push({ itemId: r.ticketId, eventCode, type: failureType(r), ...describeRejection('ticket', r.ticketId, r) });
+        }
+      }
+      heartbeat();
+      await repo.markInjected(
+        row.id,
+        accepted.map((a) => a.ticketId),
+        runId,
+      );
+      await recordFailures(row, 'INJECTION', 'ticket', rejected, runId);
+      return {
+        selected: input.itemIds ? rows.length + alreadyDone.length : ids.length,
+        accepted,
+        rejected,
+        skipped: 0,
+        lastId: input.itemIds ? undefined : ids[ids.length - 1],
+        done: input.itemIds ? true : ids.length < input.limit,
+        tixngoCalls: calls,
+      };
+    },
+
+    async pushCancelledBatch(input) {
+      const row = await iface(input.interfaceName);
+      const runId = input.executionId ?? 'manual';
+      let candidates: { id: string; status: 'CANCELLED' | 'INVALIDATED'; reason: string | null }[];
+      let selected: number;
+      let lastId: string | undefined;
+      if (input.itemIds) {
+        // Forced (a ticket's own cancel/retry): sent again even if a push already processed it.
+        const all = await repo.loadTicketsForPayload(input.itemIds);
+        candidates = eligibleTickets(all, row.id, (r) => r.status === 'CANCELLED' || r.status === 'INVALIDATED').map((r) => ({
+          id: r.id,
+          status: r.status as 'CANCELLED' | 'INVALIDATED',
+          reason: r.invalidationReason,
+        }));
+        selected = candidates.length;
+      } else {
+        candidates = await repo.selectPushCancelledCandidates(row.id, { afterId: input.afterId, limit: input.limit });
+        selected = candidates.length;
+        lastId = candidates[candidates.length - 1]?.id;
+      }
+      const details = new Map((await repo.loadTicketsForPayload(candidates.map((c) => c.id))).map((r) => [r.id, r]));
+      const inEvent = (id: string) => !input.eventCode || details.get(id)?.performance.code === input.eventCode;
+      const items = candidates.filter((c) => inEvent(c.id));
+      const pushed: Awaited<ReturnType<Activities['pushCancelledBatch']>>['pushed'] = [];
+      const rejected: ItemFailureOut[] = [];
+      let calls = 0;
+      if (items.length) {
+        const client = await tixngo(row);
+        const show = new Map(items.map((c) => [c.id, showDeletedTicketFor(c.reason, row.customParams, input.notifySpectator)]));
+        let res;
+        try {
+          res = await client.deleteTickets(items.map((c) => ({ ticketId: c.id, reason: c.reason ?? c.status, showDeletedTicket: show.get(c.id)! })));
+        } catch (err) {
+          throw toFailure(err, `push cancelled on interface '${row.name}'`);
+        }
+        if (res.results.some((r) => !r.local)) calls++;
+        const byId = new Map(items.map((c) => [c.id, c]));
+        for (const r of res.results) {
+          const c = byId.get(r.ticketId)!;
+          const eventCode = details.get(r.ticketId)?.performance.code ?? '';
+          if (r.outcome === 'ACCEPTED') {
+            pushed.push({
+              ticketId: r.ticketId,
+              eventCode,
+              reason: c.reason ?? undefined,
+              s360Status: c.status,
+              tixngoStatus: (r.status ?? 'DELETION_PENDING') as TixngoStatus,
+              showDeletedTicket: show.get(r.ticketId)!,
+            });
+          } else rejected.push({ itemId: r.ticketId, eventCode, type: failureType(r), ...describeRejection('ticket', r.ticketId, r) });
+        }
+      }
+      await repo.markPushed(
+        row.id,
+        'PUSH_CANCELLED',
+        pushed.map((p) => ({ id: p.ticketId, reason: p.reason ?? null })),
+        runId,
+      );
+      await recordFailures(row, 'PUSH_CANCELLED', 'ticket', rejected, runId);
+      return { selected, pushed, rejected, skipped: selected - items.length, lastId, done: input.itemIds ? true : selected < input.limit, tixngoCalls: calls };
+    },
+
+    async pushControlledBatch(input) {
+      const row = await iface(input.interfaceName);
+      const runId = input.executionId ?? 'manual';
+      let candidates: { id: string; controlledAt: string | null }[];
+      let lastId: string | undefined;
+      if (input.itemIds) {
+        const all = await repo.loadTicketsForPayload(input.itemIds);
+        candidates = eligibleTickets(all, row.id, (r) => r.status === 'CONTROLLED').map((r) => ({ id: r.id, controlledAt: r.controlledAt }));
+      } else {
+        candidates = await repo.selectPushControlledCandidates(row.id, { afterId: input.afterId, limit: input.limit });
+        lastId = candidates[candidates.length - 1]?.id;
+      }
+      const selected = candidates.length;
+      const details = new Map((await repo.loadTicketsForPayload(candidates.map((c) => c.id))).map((r) => [r.id, r]));
+      const items = candidates.filter((c) => !input.eventCode || details.get(c.id)?.performance.code === input.eventCode);
+      const pushed: Awaited<ReturnType<Activities['pushControlledBatch']>>['pushed'] = [];
+      const rejected: ItemFailureOut[] = [];
+      let calls = 0;
+      if (items.length) {
+        const client = await tixngo(row);
+        let res;
+        try {
+          res = await client.markControlled(items.map((c) => ({ ticketId: c.id, controlledAt: new Date(c.controlledAt ?? Date.now()).toISOString() })));
+        } catch (err) {
+          throw toFailure(err, `push controlled on interface '${row.name}'`);
+        }
+        if (res.results.some((r) => !r.local)) calls++;
+        for (const r of res.results) {
+          const eventCode = details.get(r.ticketId)?.performance.code ?? '';
+          if (r.outcome === 'ACCEPTED') pushed.push({ ticketId: r.ticketId, eventCode, tixngoStatus: (r.status ?? 'CONTROLLED') as TixngoStatus });
+          else rejected.push({ itemId: r.ticketId, eventCode, type: failureType(r), ...describeRejection('ticket', r.ticketId, r) });
+        }
+      }
+      await repo.markPushed(
+        row.id,
+        'PUSH_CONTROLLED',
+        pushed.map((p) => ({ id: p.ticketId })),
+        runId,
+      );
+      await recordFailures(row, 'PUSH_CONTROLLED', 'ticket', rejected, runId);
+      return { selected, pushed, rejected, skipped: selected - items.length, lastId, done: input.itemIds ? true : selected < input.limit, tixngoCalls: calls };
+    },
+
+    async syncFeedbackPage({ interfaceName, limit }) {
+      const row = await iface(interfaceName);
+      const client = await tixngo(row);
+      const cursor = await repo.getFeedbackCursor(row.id);
+      let page;
+      try {
+        page = await client.getDiff({ paginationKey: cursor ?? undefined, limit });
+      } catch (err) {
+        throw toFailure(err, `feedback on interface '${row.name}'`);
+      }
+      const eventOf = new Map(page.tickets.map((t) => [t.ticketId, t.eventId]));
+      const versionOf = new Map(page.tickets.map((t) => [t.ticketId, t.version]));
+      // Cursor and changes in one transaction: the cursor only moves once the page is stored.
+      const res = await repo.applyFeedbackPage(
+        row.id,
+        page.tickets.map((t) => ({
+          ticketId: t.ticketId,
+          tixngoStatus: t.status,
+          walletOwner: t.walletOwner,
+          ticketHolder: t.ticketHolder,
+          details: { updatedAt: t.updatedAt, transferLevel: t.transferLevel, pendingTransferTo: t.pendingTransferTo ?? null, deletionReason: t.deletionReason },
+          version: t.version,
+          updatedAt: t.updatedAt,
+        })),
+        page.nextPaginationKey,
+      );
+      if (res.unknown.length) log.warn('feedback: tickets unknown to S-360 ignored', { count: res.unknown.length, first: res.unknown[0] });
+      return {
+        changed: res.changed.map((c) => ({ ticketId: c.ticketId, eventCode: eventOf.get(c.ticketId) ?? '', tixngoStatus: c.tixngoStatus as TixngoStatus, version: versionOf.get(c.ticketId) ?? 0 })),
+        unknown: res.unknown.length,
+        received: page.tickets.length,
+        hasMore: page.hasMore,
+        tixngoCalls: 1,
+      };
+    },
+
+    async injectPrivilegeBatch(input) {
+      const row = await iface(input.interfaceName);
+      const runId = input.executionId ?? 'manual';
+      let ids: string[];
+      let cards;
+      const accepted: { cardId: string; productCode: string }[] = [];
+      if (input.itemIds) {
+        const all = (await repo.loadCardsForPayload(input.itemIds)).filter((c) => c.interfaceId === row.id);
+        for (const c of all) if (c.status === 'PRINTED') accepted.push({ cardId: c.id, productCode: c.productCode });
+        cards = all.filter((c) => c.status === 'NOT_PRINTED');
+        ids = input.itemIds;
+      } else {
+        ids = await repo.selectPrivilegeCandidates(row.id, { afterId: input.afterId, limit: input.limit });
+        cards = await repo.loadCardsForPayload(ids);
+      }
+      const productOf = new Map(cards.map((c) => [c.id, c.productCode]));
+      const rejected: ItemFailureOut[] = [];
+      let calls = 0;
+      if (cards.length) {
+        const client = await tixngo(row);
+        const held = new Set<string>();
+        if (attempt() > 1) {
+          try {
+            const found = await client.getPrivilegeInstances(cards.map((c) => c.id));
+            calls++;
+            for (const i of found.instances) held.add(i.instanceId);
+          } catch (err) {
+            throw toFailure(err, `privileges injection on interface '${row.name}' (checking what TIXNGO already holds)`);
+          }
+        }
+        for (const id of held) accepted.push({ cardId: id, productCode: productOf.get(id)! });
+        const toSend = cards.filter((c) => !held.has(c.id)).map(buildPrivilegePayload);
+        if (toSend.length) {
+          let res;
+          try {
+            res = await client.injectPrivileges(toSend);
+          } catch (err) {
+            throw toFailure(err, `privileges injection on interface '${row.name}'`);
+          }
+          if (res.results.some((r) => !r.local)) calls++;
+          for (const r of res.results) {
+            const productCode = productOf.get(r.instanceId) ?? '';
+            if (r.outcome === 'ACCEPTED') accepted.push({ cardId: r.instanceId, productCode });
+            else rejected.push({ itemId: r.instanceId, eventCode: productCode, type: failureType(r), ...describeRejection('card', r.instanceId, r) });
+          }
+        }
+      }
+      await repo.markCardsInjected(
+        row.id,
+        accepted.map((a) => a.cardId),
+        runId,
+      );
+      await recordFailures(row, 'PRIVILEGES_INJECTION', 'card', rejected, runId);
+      return {
+        selected: input.itemIds ? cards.length + accepted.length : ids.length,
+        accepted,
+        rejected,
+        skipped: 0,
+        lastId: input.itemIds ? undefined : ids[ids.length - 1],
+        done: input.itemIds ? true : ids.length < input.limit,
+        tixngoCalls: calls,
+      };
+    },
+
+    async notifyTicketWorkflows({ interfaceName, items, lifecycleOptions }) {
+      const ctx = Context.current();
+      const start = typeof ctx.info.heartbeatDetails === 'number' ? ctx.info.heartbeatDetails : 0;
+      const result: NotifyResult = { notified: 0, closed: 0 };
+      const chunk = Math.max(1, deps.fanoutConcurrency ?? 32) * 4;
+      for (let i = start; i < items.length; i += chunk) {
+        await mapLimit(items.slice(i, i + chunk), deps.fanoutConcurrency ?? 32, async (item) => {
+          try {
+            await deps.client.workflow.signalWithStart('ticketLifecycle', {
+              taskQueue: deps.taskQueue,
+              workflowId: ticketWorkflowId(item.ticketId),
+              args: [{ ticketId: item.ticketId, eventCode: item.eventCode, interfaceName, options: lifecycleOptions }],
+              signal: ticketEventSignal,
+              signalArgs: [item.event],
+              // A closed ticket workflow (DELETED) is final: never start a second one for the same ticket.
+              workflowIdReusePolicy: 'REJECT_DUPLICATE',
+              typedSearchAttributes: initialTicketAttributes(item.ticketId, item.eventCode, interfaceName, item.event),
+            });
+            result.notified++;
+          } catch (err) {
+            if (err instanceof WorkflowExecutionAlreadyStartedError) result.closed++;
+            else throw err;
+          }
+        });
+        ctx.heartbeat(Math.min(i + chunk, items.length));
+      }
+      return result;
+    },
+
+    async notifyCardWorkflows({ interfaceName, items }) {
+      const result: NotifyResult = { notified: 0, closed: 0 };
+      await mapLimit(items, deps.fanoutConcurrency ?? 32, async (item) => {
+        try {
+          await deps.client.workflow.signalWithStart('privilegeLifecycle', {
+            taskQueue: deps.taskQueue,
+            workflowId: cardWorkflowId(item.cardId),
+            args: [{ cardId: item.cardId, productCode: item.productCode, interfaceName }],
+            signal: cardEventSignal,
+            signalArgs: [item.event],
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            typedSearchAttributes: [
+              { key: CardIdKey, value: item.cardId },
+              { key: EventCodeKey, value: item.productCode },
+              { key: InterfaceNameKey, value: interfaceName },
+              { key: LifecycleStepKey, value: item.event.type === 'injected' ? 'INJECTED' : 'AWAITING_INJECTION' },
+              { key: NeedsAttentionKey, value: item.event.type !== 'injected' },
+            ],
+          });
+          result.notified++;
+        } catch (err) {
+          if (err instanceof WorkflowExecutionAlreadyStartedError) result.closed++;
+          else throw err;
+        }
+      });
+      return result;
+    },
+
+    async applyS360Cancel({ ticketIds, reason, status }) {
+      await repo.cancelTickets(ticketIds, reason ?? null, status);
+    },
+
+    async applyS360Control({ ticketIds, at }) {
+      await repo.controlTickets(ticketIds, at ?? new Date());
+    },
+
+    async readTixngoStatus({ interfaceName, ticketId }) {
+      const row = await iface(interfaceName);
+      const client = await tixngo(row);
+      try {
+        const res = await client.getTickets([ticketId]);
+        const t = res.tickets[0];
+        return t ? { found: true, tixngoStatus: t.status, version: t.version } : { found: false };
+      } catch (err) {
+        throw toFailure(err, `reading ticket ${ticketId} on interface '${row.name}'`);
+      }
+    },
+
+    async recordItemError({ interfaceName, fn, itemKind, itemId, message, field }) {
+      const row = await iface(interfaceName);
+      await repo.recordItemErrors(row.id, fn, itemKind, [{ itemId, field, message }], 'lifecycle');
+    },
+
+    async resolveItemErrors({ interfaceName, fn, itemKind, itemIds }) {
+      const row = await iface(interfaceName);
+      await repo.resolveErrors(row.id, fn, itemKind, itemIds);
+    },
+  };
+  return activities;
+}
+
+/** Search attributes a ticket workflow starts with, so its first task has nothing to upsert. */
+function initialTicketAttributes(ticketId: string, eventCode: string, interfaceName: string, event: TicketEvent) {
+  const base = [
+    { key: TicketIdKey, value: ticketId },
+    { key: EventCodeKey, value: eventCode },
+    { key: InterfaceNameKey, value: interfaceName },
+  ];
+  if (event.type === 'injected') {
+    return [
+      ...base,
+      { key: S360StatusKey, value: 'PRINTED' },
+      { key: TixngoStatusKey, value: 'INJECTED' },
+      { key: LifecycleStepKey, value: 'INJECTED' },
+      { key: NeedsAttentionKey, value: false },
+    ];
+  }
+  if (event.type === 'injectionRejected') {
+    return [...base, { key: S360StatusKey, value: 'NOT_PRINTED' }, { key: LifecycleStepKey, value: 'AWAITING_INJECTION' }, { key: NeedsAttentionKey, value: true }];
+  }
+  return [...base, { key: NeedsAttentionKey, value: false }];
+}
+

@@ -1,0 +1,106 @@
+// Builds TIXNGO payloads from S-360 rows (pure functions, unit tested). The TIXNGO client then checks each
+// payload against the contract and refuses, per ticket and before any call, what misses a mandatory field
+// (enforceMandatoryParameters, §3.1.3), naming the field.
+import type { CardPayloadRow, CustomParams, TicketPayloadRow } from '../db/types';
+import type { InjectionTicketInput, PrivilegeInstanceInput } from '../tixngo/client';
+
+const HOUR = 3_600_000;
+
+function iso(v: string | null | undefined): string | undefined {
+  if (!v) return undefined;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString().replace('.000Z', 'Z');
+}
+
+function param(params: CustomParams, key: string, def: boolean): boolean {
+  const v = params[key];
+  if (v === undefined) return def;
+  return v === true || v === 'true';
+}
+
+function kv(entries: [string, string | number | null | undefined][]): { key: string; value: string }[] {
+  return entries.filter(([, v]) => v !== null && v !== undefined && v !== '').map(([key, value]) => ({ key, value: String(value) }));
+}
+
+interface Owner {
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+}
+function asOwner(v: unknown): Owner | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  return typeof o.email === 'string' && o.email
+    ? { email: o.email, firstName: typeof o.firstName === 'string' ? o.firstName : undefined, lastName: typeof o.lastName === 'string' ? o.lastName : undefined }
+    : undefined;
+}
+
+export function buildTicketPayload(row: TicketPayloadRow, params: CustomParams = {}): InjectionTicketInput {
+  const p = row.performance;
+  const start = iso(p.startTime);
+  const end = iso(p.endTime) ?? (start ? new Date(Date.parse(start) + 24 * HOUR).toISOString().replace('.000Z', 'Z') : undefined);
+  // Reprinted tickets go to the last wallet owner TIXNGO reported (overlaySpectatorDetailsWithLastOwner, default true).
+  const lastOwner = param(params, 'overlaySpectatorDetailsWithLastOwner', true) ? asOwner(row.lastWalletOwner) : undefined;
+  const h = row.holder;
+  const spectator = lastOwner ?? { email: h.email ?? undefined, firstName: h.firstName ?? undefined, lastName: h.lastName ?? undefined };
+  const prefix = typeof params.barcodePrefix === 'string' ? params.barcodePrefix : '';
+  const suffix = typeof params.barcodeSuffix === 'string' ? params.barcodeSuffix : '';
+  return {
+    ticketId: row.id,
+    event: {
+      id: p.code,
+      name: p.name,
+      startTime: start,
+      expirationDate: end,
+      timeZone: p.timezone || undefined,
+      address: { site: p.venueSite, city: p.city, zip: p.zip, countryCode: p.countryCode, line1: p.addressLine1 ?? undefined },
+    },
+    activationParameters: { method: 'online' },
+    security: { barcode: row.barcode ? `${prefix}${row.barcode}${suffix}` : '' },
+    spectatorDetails: { email: spectator.email ?? '', firstName: spectator.firstName, lastName: spectator.lastName, title: lastOwner ? undefined : (h.title ?? undefined) },
+    ticketHolder: h.firstName || h.lastName ? { firstName: h.firstName ?? undefined, lastName: h.lastName ?? undefined } : undefined,
+    purchaseDetails: {
+      price: row.price ?? undefined,
+      currency: row.currency ?? undefined,
+      category: row.category ?? undefined,
+      taxNumber: row.taxNumber,
+      fileId: row.fileNumber ?? undefined,
+    },
+    ticketDetails: {
+      main: kv([
+        ['Block', row.block],
+        ['Row', row.row],
+        ['Seat', row.seat],
+      ]),
+      extra: kv([
+        ['Category', row.category],
+        ['Tariff', row.tariff],
+      ]),
+    },
+  };
+}
+
+export function buildPrivilegePayload(row: CardPayloadRow): PrivilegeInstanceInput {
+  return {
+    instanceId: row.id,
+    privilegeDefinition: { id: row.productCode, name: row.productName, kind: row.kind, validFrom: iso(row.validFrom), validUntil: iso(row.validTo) },
+    holder: { email: row.holder.email ?? '', firstName: row.holder.firstName ?? undefined, lastName: row.holder.lastName ?? undefined },
+    barcode: row.cardNumber,
+    validFrom: iso(row.validFrom),
+    validUntil: iso(row.validTo),
+  };
+}
+
+/**
+ * showDeletedTicket of a deletion (§3.3): the reason is in overrideVisibilityFlagForInvalidationReasons -> true;
+ * else the schedule's "Notify spectator" -> true; else visibilityFlagDefaultValue (default false).
+ */
+export function showDeletedTicketFor(reason: string | null | undefined, params: CustomParams, notifySpectator: boolean | undefined): boolean {
+  const list = String(params.overrideVisibilityFlagForInvalidationReasons ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (reason && list.includes(reason)) return true;
+  if (notifySpectator) return true;
+  return param(params, 'visibilityFlagDefaultValue', false);
+}

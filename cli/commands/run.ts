@@ -1,0 +1,136 @@
+// `run <function>`: start one of the five interface functions as S-360 would (through the Temporal client).
+import type { Command } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
+import type { InterfaceFunction } from '../../common/domain';
+import { functionWorkflowId } from '../../common/ids';
+import { EventCodeKey, InterfaceFunctionKey, InterfaceNameKey } from '../../common/search-attributes';
+import { loadConfig } from '../../config';
+import { getProgressQuery, type FunctionRunInput, type FunctionRunSummary } from '../../workflows/messages';
+import { withClient } from '../context';
+import { CliError, output } from '../util';
+
+/** CLI name -> (function, workflow type). Workflow type names are the S-360 start contract (README). */
+export const FUNCTIONS: Record<string, { fn: InterfaceFunction; workflowType: string }> = {
+  inject: { fn: 'INJECTION', workflowType: 'injectTickets' },
+  feedback: { fn: 'FEEDBACK', workflowType: 'feedbackSync' },
+  'push-cancelled': { fn: 'PUSH_CANCELLED', workflowType: 'pushCancelled' },
+  'push-controlled': { fn: 'PUSH_CONTROLLED', workflowType: 'pushControlled' },
+  'inject-privileges': { fn: 'PRIVILEGES_INJECTION', workflowType: 'injectPrivileges' },
+};
+
+export interface StartedRun {
+  workflowId: string;
+  runId: string;
+}
+
+/** Starts a function run; one run at a time per function and interface (a second start is refused). */
+export async function startFunction(client: Client, taskQueue: string, name: string, input: FunctionRunInput): Promise<StartedRun> {
+  const f = FUNCTIONS[name];
+  if (!f) throw new CliError(`unknown function '${name}'; expected one of ${Object.keys(FUNCTIONS).join(', ')}`);
+  const workflowId = functionWorkflowId(f.fn, input.interfaceName);
+  try {
+    const handle = await client.workflow.start(f.workflowType, {
+      taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      typedSearchAttributes: [
+        { key: InterfaceNameKey, value: input.interfaceName },
+        { key: InterfaceFunctionKey, value: f.fn },
+        ...(input.eventCode ? [{ key: EventCodeKey, value: input.eventCode }] : []),
+      ],
+    });
+    return { workflowId, runId: handle.firstExecutionRunId };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new CliError(`a ${name} run is already running for interface '${input.interfaceName}' (workflow ${workflowId}); runs of one function never overlap`);
+    }
+    throw err;
+  }
+}
+
+/** Waits for a run's result, with a progress bar on a terminal. */
+export async function waitForRun(client: Client, run: StartedRun, showProgress: boolean): Promise<FunctionRunSummary> {
+  const handle = client.workflow.getHandle(run.workflowId, run.runId, { followRuns: true });
+  let bar: SingleBar | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  if (showProgress) {
+    bar = new SingleBar({ format: ' {bar} {value} processed | {succeeded} ok | {failed} failed | {batches} batches', hideCursor: true, clearOnComplete: true }, undefined);
+    bar.start(0, 0, { succeeded: 0, failed: 0, batches: 0 });
+    timer = setInterval(() => {
+      client.workflow
+        .getHandle(run.workflowId)
+        .query(getProgressQuery)
+        .then((c) => {
+          bar!.setTotal(Math.max(c.processed, 1));
+          bar!.update(c.processed, { succeeded: c.succeeded, failed: c.failed, batches: c.batches });
+        })
+        .catch(() => undefined);
+    }, 500);
+  }
+  try {
+    return (await handle.result()) as FunctionRunSummary;
+  } finally {
+    if (timer) clearInterval(timer);
+    bar?.stop();
+  }
+}
+
+export function summaryText(s: FunctionRunSummary): string {
+  const lines = [
+    `${s.function} on interface ${s.interfaceName}${s.eventCode ? ` (event ${s.eventCode})` : ''}: ${s.outcome}`,
+    `  processed ${s.processed}, succeeded ${s.succeeded}, failed ${s.failed}, skipped ${s.skipped}, ${s.batches} batch(es), ${s.tixngoCalls} TIXNGO call(s), ${(s.durationMs / 1000).toFixed(1)} s`,
+  ];
+  for (const f of s.failures.slice(0, 20)) lines.push(`  - ${f.itemId}: ${f.message}`);
+  if (s.failed > 20) lines.push(`  ... see 's360-tixngo failures' for all of them`);
+  return lines.join('\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('Start an interface function as S-360 would: inject | feedback | push-cancelled | push-controlled | inject-privileges')
+    .argument('<function>', Object.keys(FUNCTIONS).join(' | '))
+    .option('--interface <name>', 'interface name', 'demo')
+    .option('--event <code>', 'only tickets of this event/performance code')
+    .option('--batch-size <n>', 'override the interface batch size for this run', (v) => Number.parseInt(v, 10))
+    .option('--notify-spectator', 'push-cancelled: the "Notify spectator" option (showDeletedTicket=true)')
+    .option('--max-pages <n>', 'feedback: stop after this many pages', (v) => Number.parseInt(v, 10))
+    .option('--wait', 'wait for the run to end, print its summary and exit non-zero if it failed')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { interface: string; event?: string; batchSize?: number; notifySpectator?: boolean; maxPages?: number; wait?: boolean; json?: boolean }) => {
+      if (opts.batchSize !== undefined && (!Number.isInteger(opts.batchSize) || opts.batchSize < 1 || opts.batchSize > 10_000)) {
+        throw new CliError('--batch-size must be an integer between 1 and 10000');
+      }
+      const config = loadConfig();
+      await withClient(config, async (client) => {
+        const input: FunctionRunInput = {
+          interfaceName: opts.interface,
+          eventCode: opts.event,
+          batchSize: opts.batchSize,
+          notifySpectator: opts.notifySpectator,
+          maxPages: opts.maxPages,
+        };
+        const run = await startFunction(client, config.TEMPORAL_TASK_QUEUE, name, input);
+        if (!opts.wait) {
+          output(opts.json, run, () => `started ${run.workflowId} (run ${run.runId})`);
+          return;
+        }
+        try {
+          const summary = await waitForRun(client, run, !opts.json && process.stderr.isTTY === true);
+          output(opts.json, { ...run, ...summary }, () => summaryText(summary));
+          if (summary.outcome === 'ERROR') process.exitCode = 1;
+        } catch (err) {
+          if (err instanceof WorkflowFailedError) {
+            const message = err.cause?.message ?? err.message;
+            output(opts.json, { ...run, outcome: 'FAILED', error: message }, () => `${name} on interface ${opts.interface}: FAILED\n  ${message}`);
+            process.exitCode = 1;
+            return;
+          }
+          throw err;
+        }
+      });
+    });
+}
