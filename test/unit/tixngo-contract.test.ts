@@ -52,8 +52,8 @@ function withValue(path: string, value: unknown): unknown {
   return t;
 }
 
-describe('injection ticket schema', () => {
-  test('a complete ticket is valid', () => {
+void describe('injection ticket schema', () => {
+  void test('a complete ticket is valid', () => {
     assert.deepEqual(fieldsOf(valid()), []);
   });
 
@@ -73,7 +73,7 @@ describe('injection ticket schema', () => {
     'security.barcode',
     'spectatorDetails.email',
   ]) {
-    test(`${field} is required and named when missing`, () => {
+    void test(`${field} is required and named when missing`, () => {
       const fields = fieldsOf(without(field));
       assert.deepEqual(fields, [field]);
       const r = injectionTicketSchema.safeParse(without(field));
@@ -82,13 +82,13 @@ describe('injection ticket schema', () => {
     });
   }
 
-  test('empty or blank required strings are refused', () => {
+  void test('empty or blank required strings are refused', () => {
     assert.deepEqual(fieldsOf(withValue('event.address.zip', '   ')), ['event.address.zip']);
     assert.deepEqual(fieldsOf(withValue('security.barcode', '')), ['security.barcode']);
     assert.deepEqual(fieldsOf(withValue('ticketId', '')), ['ticketId']);
   });
 
-  test('ticketId: at most 256 characters of letters, digits, space and *.-_+/()', () => {
+  void test('ticketId: at most 256 characters of letters, digits, space and *.-_+/()', () => {
     assert.deepEqual(fieldsOf(withValue('ticketId', 'A'.repeat(256))), []);
     assert.deepEqual(fieldsOf(withValue('ticketId', 'A'.repeat(257))), ['ticketId']);
     assert.deepEqual(fieldsOf(withValue('ticketId', 'Ab 09*.-_+/()')), []);
@@ -121,7 +121,7 @@ describe('injection ticket schema', () => {
     ['sortingKey', 256],
   ];
   for (const [field, max] of limits) {
-    test(`${field} accepts ${max} characters and refuses ${max + 1}`, () => {
+    void test(`${field} accepts ${max} characters and refuses ${max + 1}`, () => {
       assert.deepEqual(fieldsOf(withValue(field, 'x'.repeat(max))), []);
       const r = injectionTicketSchema.safeParse(withValue(field, 'x'.repeat(max + 1)));
       assert.ok(!r.success);
@@ -129,12 +129,12 @@ describe('injection ticket schema', () => {
     });
   }
 
-  test('spectator e-mail must look like an e-mail and be at most 256 characters', () => {
+  void test('spectator e-mail must look like an e-mail and be at most 256 characters', () => {
     assert.deepEqual(fieldsOf(withValue('spectatorDetails.email', 'not-an-email')), ['spectatorDetails.email']);
     assert.deepEqual(fieldsOf(withValue('spectatorDetails.email', `${'a'.repeat(250)}@ex.org`)), ['spectatorDetails.email']);
   });
 
-  test('dates are RFC 3339 with an offset', () => {
+  void test('dates are RFC 3339 with an offset', () => {
     for (const ok of ['2022-12-12T16:11:00Z', '2022-12-12T16:11:00+01:00', '2022-12-12T16:11:00.123-05:00']) {
       assert.deepEqual(fieldsOf(withValue('event.startTime', ok)), [], ok);
     }
@@ -144,33 +144,33 @@ describe('injection ticket schema', () => {
     assert.deepEqual(fieldsOf(withValue('activationParameters.time', 'tomorrow')), ['activationParameters.time']);
   });
 
-  test('activationParameters.method is online or offline', () => {
+  void test('activationParameters.method is online or offline', () => {
     assert.deepEqual(fieldsOf(withValue('activationParameters.method', 'offline')), []);
     const r = injectionTicketSchema.safeParse(withValue('activationParameters.method', 'bluetooth'));
     assert.ok(!r.success);
     assert.deepEqual(issuesToItemErrors(r.error), [{ field: 'activationParameters.method', message: 'expected "online" or "offline"' }]);
   });
 
-  test('multilingual event name (sendMultilingualAsJsonObject) is accepted as a language-keyed object', () => {
+  void test('multilingual event name (sendMultilingualAsJsonObject) is accepted as a language-keyed object', () => {
     assert.deepEqual(fieldsOf(withValue('event.name', { en: 'Final', fr: 'Finale' })), []);
     assert.deepEqual(fieldsOf(withValue('event.name', { en: 'x'.repeat(129) })), ['event.name.en']);
   });
 
-  test('unknown fields (e.g. V4 business fields) are kept, not refused', () => {
+  void test('unknown fields (e.g. V4 business fields) are kept, not refused', () => {
     const r = injectionTicketSchema.safeParse(withValue('seat', '12'));
     assert.ok(r.success);
     assert.equal((r.data as Record<string, unknown>).seat, '12');
   });
 
-  test('every invalid field of a ticket is reported at once', () => {
+  void test('every invalid field of a ticket is reported at once', () => {
     const t = withValue('event.address.zip', '') as Record<string, unknown>;
     delete t.security;
     assert.deepEqual(fieldsOf(t).sort(), ['event.address.zip', 'security']);
   });
 });
 
-describe('bulk envelopes', () => {
-  test(`at most ${MAX_BATCH_ITEMS} items, at least one`, () => {
+void describe('bulk envelopes', () => {
+  void test(`at most ${MAX_BATCH_ITEMS} items, at least one`, () => {
     const many = Array.from({ length: MAX_BATCH_ITEMS + 1 }, () => ({}));
     const r = injectEnvelopeSchema.safeParse({ tickets: many });
     assert.ok(!r.success);
@@ -179,7 +179,7 @@ describe('bulk envelopes', () => {
     assert.ok(!injectEnvelopeSchema.safeParse({ tickets: [] }).success);
   });
 
-  test('the envelope checks structure only; the full request checks every ticket', () => {
+  void test('the envelope checks structure only; the full request checks every ticket', () => {
     assert.ok(injectEnvelopeSchema.safeParse({ tickets: [{ ticketId: 'x' }] }).success);
     assert.ok(!injectEnvelopeSchema.safeParse({ tickets: 'nope' }).success);
     assert.ok(!injectEnvelopeSchema.safeParse({ ticket: [] }).success);
@@ -189,7 +189,7 @@ describe('bulk envelopes', () => {
     assert.match(formatIssues(r.error), /tickets\.1\.event\.address\.zip: required/);
   });
 
-  test('deletion carries ticketId, a reason and showDeletedTicket', () => {
+  void test('deletion carries ticketId, a reason and showDeletedTicket', () => {
     assert.ok(deleteItemSchema.safeParse({ ticketId: 'T1', reason: 'CANCELLED', showDeletedTicket: false }).success);
     const r = deleteItemSchema.safeParse({ ticketId: 'T1', reason: 'CANCELLED' });
     assert.ok(!r.success);
@@ -197,12 +197,12 @@ describe('bulk envelopes', () => {
     assert.ok(!deleteItemSchema.safeParse({ ticketId: 'T1', reason: '', showDeletedTicket: true }).success);
   });
 
-  test('control carries ticketId and an RFC 3339 controlledAt', () => {
+  void test('control carries ticketId and an RFC 3339 controlledAt', () => {
     assert.ok(controlledItemSchema.safeParse({ ticketId: 'T1', controlledAt: '2027-06-01T19:01:02+02:00' }).success);
     assert.ok(!controlledItemSchema.safeParse({ ticketId: 'T1', controlledAt: '01/06/27 19:01' }).success);
   });
 
-  test('privilege instances need a definition with id and name, and a holder e-mail', () => {
+  void test('privilege instances need a definition with id and name, and a holder e-mail', () => {
     assert.ok(privilegeInstanceInputSchema.safeParse(samplePrivilege('P', 1)).success);
     const p = samplePrivilege('P', 1) as unknown as { privilegeDefinition: Record<string, unknown>; holder: Record<string, unknown> };
     delete p.privilegeDefinition.name;
@@ -213,15 +213,15 @@ describe('bulk envelopes', () => {
   });
 });
 
-describe('queries and responses', () => {
-  test('diff query: limit between 1 and 10000, optional key', () => {
+void describe('queries and responses', () => {
+  void test('diff query: limit between 1 and 10000, optional key', () => {
     assert.deepEqual(diffQuerySchema.parse({ limit: '50' }), { limit: 50 });
     assert.ok(!diffQuerySchema.safeParse({ limit: '0' }).success);
     assert.ok(!diffQuerySchema.safeParse({ limit: '10001' }).success);
     assert.ok(!diffQuerySchema.safeParse({}).success);
   });
 
-  test('report query: period YYYY-MM, limit and offset required', () => {
+  void test('report query: period YYYY-MM, limit and offset required', () => {
     assert.deepEqual(injectionReportQuerySchema.parse({ period: '2027-06', limit: '10', offset: '0' }), { period: '2027-06', limit: 10, offset: 0 });
     for (const bad of ['2027-13', '2027-6', '27-06', '2027/06']) {
       assert.ok(!injectionReportQuerySchema.safeParse({ period: bad, limit: 10, offset: 0 }).success, bad);
@@ -231,7 +231,7 @@ describe('queries and responses', () => {
     assert.deepEqual(issuesToItemErrors(r.error).map((e) => e.field).sort(), ['limit', 'offset']);
   });
 
-  test('ticket state requires status (V3 lifecycle), version and updatedAt', () => {
+  void test('ticket state requires status (V3 lifecycle), version and updatedAt', () => {
     const state = {
       ticketId: 'T',
       eventId: 'E',
@@ -249,8 +249,8 @@ describe('queries and responses', () => {
   });
 });
 
-describe('buildEndpoints', () => {
-  test('derives every organizer endpoint from the production interface URL', () => {
+void describe('buildEndpoints', () => {
+  void test('derives every organizer endpoint from the production interface URL', () => {
     const e = buildEndpoints(PRODUCTION_INTERFACE_URL);
     assert.equal(e.interfaceUrl, 'https://api.tixngo.io/v3/organizer/tickets');
     assert.equal(e.organizerBase, 'https://api.tixngo.io/v3/organizer');
@@ -265,12 +265,12 @@ describe('buildEndpoints', () => {
     assert.equal(e.privilegeDefinition('SEASON 2027/28'), 'https://api.tixngo.io/v3/organizer/privileges/definitions/SEASON%202027%2F28');
   });
 
-  test('tolerates a trailing slash and works for other hosts and ports', () => {
+  void test('tolerates a trailing slash and works for other hosts and ports', () => {
     assert.equal(buildEndpoints('https://pp5-api.tixngo.io/v3/organizer/tickets/').diff, 'https://pp5-api.tixngo.io/v3/organizer/tickets/diff');
     assert.equal(buildEndpoints('http://127.0.0.1:18080/v3/organizer/tickets').organizerBase, 'http://127.0.0.1:18080/v3/organizer');
   });
 
-  test('rejects URLs that are not a TIXNGO interface URL, with a clear message', () => {
+  void test('rejects URLs that are not a TIXNGO interface URL, with a clear message', () => {
     assert.throws(() => buildEndpoints('https://api.tixngo.io/v3/organizer'), /must end with organizer\/tickets/);
     assert.throws(() => buildEndpoints('https://api.tixngo.io/v3/organizer/tickets/diff'), /must end with organizer\/tickets/);
     assert.throws(() => buildEndpoints('https://api.tixngo.io/v3/myorganizer/tickets'), /must end with organizer\/tickets/);
@@ -280,7 +280,7 @@ describe('buildEndpoints', () => {
     assert.throws(() => buildEndpoints('https://api.tixngo.io/v3/organizer/tickets?x=1'), /query string/);
   });
 
-  test('a URL with embedded credentials is refused without echoing them', () => {
+  void test('a URL with embedded credentials is refused without echoing them', () => {
     assert.throws(
       () => buildEndpoints('https://admin:s3cr3t-key@api.tixngo.io/v3/organizer/tickets'),
       (err: Error) => /must not carry credentials/.test(err.message) && !err.message.includes('s3cr3t-key'),
@@ -292,8 +292,8 @@ describe('buildEndpoints', () => {
   });
 });
 
-describe('client pure helpers', () => {
-  test('HTTP status -> error kind -> common/errors.ts constant', () => {
+void describe('client pure helpers', () => {
+  void test('HTTP status -> error kind -> common/errors.ts constant', () => {
     const cases: [number, string, string][] = [
       [400, 'rejected', errors.ERR_TIXNGO_REJECTED],
       [422, 'rejected', errors.ERR_TIXNGO_REJECTED],
@@ -314,7 +314,7 @@ describe('client pure helpers', () => {
     assert.equal(new TixngoError('bad-response', 'x').errorType, errors.ERR_TIXNGO_BAD_RESPONSE);
   });
 
-  test('Retry-After in seconds or as an HTTP date', () => {
+  void test('Retry-After in seconds or as an HTTP date', () => {
     assert.equal(parseRetryAfter('7'), 7000);
     assert.equal(parseRetryAfter(' 0 '), 0);
     const now = Date.parse('2027-01-01T00:00:00Z');
