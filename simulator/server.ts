@@ -489,16 +489,21 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         return errorAnswer(500, 'INTERNAL', 'internal simulator error');
       }
     };
-    void work().then(async (answer) => {
-      // Drain an unread body so keep-alive connections stay usable.
-      if (!req.readableEnded) req.resume();
-      if (isOrganizer && faults.latencyMs) await sleep(faults.latencyMs);
-      send(res, answer);
-      if (log) {
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        log(`${req.method ?? 'GET'} ${p} ${answer.status} ${ms.toFixed(1)}ms`);
-      }
-    });
+    void work()
+      .then(async (answer) => {
+        // Drain an unread body so keep-alive connections stay usable.
+        if (!req.readableEnded) req.resume();
+        if (isOrganizer && faults.latencyMs) await sleep(faults.latencyMs);
+        send(res, answer);
+        if (log) {
+          const ms = Number(process.hrtime.bigint() - started) / 1e6;
+          log(`${req.method ?? 'GET'} ${p} ${answer.status} ${ms.toFixed(1)}ms`);
+        }
+      })
+      .catch((err: unknown) => {
+        log?.(`could not answer ${req.method ?? 'GET'} ${p}: ${(err as Error).message}`);
+        res.destroy();
+      });
   });
   server.keepAliveTimeout = 30_000;
   server.headersTimeout = 35_000;
