@@ -25,7 +25,7 @@ import {
 import type { Repository } from '../db/repository';
 import type { InterfaceRow, TicketPayloadRow } from '../db/types';
 import type { SecretKey } from '../db/secrets';
-import { TixngoClient, type TicketOutcome } from '../tixngo/client';
+import { TixngoClient, TixngoError, type TicketOutcome } from '../tixngo/client';
 import { cardEventSignal, ticketEventSignal, type TicketEvent } from '../workflows/messages';
 import { toFailure } from './failures';
 import { buildPrivilegePayload, buildTicketPayload, showDeletedTicketFor } from './payload';
@@ -125,11 +125,30 @@ export function createActivities(deps: ActivityDeps): Activities {
       /* not in an activity */
     }
   }
-  function attempt(): number {
+  /**
+   * Whether an earlier attempt of this activity may have had its bulk call accepted by TIXNGO: it reached the
+   * call (heartbeat `{ posted: true }` just before it) and did not get a definite answer (`{ posted: false }` is
+   * recorded when TIXNGO answered with an error status, so nothing was accepted). Only then does a retry spend
+   * a read-by-id call; under a rate limit this keeps each attempt to a single call.
+   */
+  function mayHaveBeenAccepted(): boolean {
     try {
-      return Context.current().info.attempt;
+      const info = Context.current().info;
+      if (info.attempt <= 1) return false;
+      const d = info.heartbeatDetails as { posted?: boolean } | undefined;
+      return d?.posted !== false;
     } catch {
-      return 1;
+      return false;
+    }
+  }
+  /** Runs the bulk call, recording around it whether TIXNGO may have accepted it (see mayHaveBeenAccepted). */
+  async function posting<T>(call: () => Promise<T>): Promise<T> {
+    heartbeat({ posted: true });
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof TixngoError && err.httpStatus !== undefined) heartbeat({ posted: false });
+      throw err;
     }
   }
 
@@ -189,7 +208,7 @@ export function createActivities(deps: ActivityDeps): Activities {
 
       // Exactly once: a retried attempt may follow a call TIXNGO accepted before the worker died.
       const held = new Set<string>();
-      if (attempt() > 1 && rows.length) {
+      if (mayHaveBeenAccepted() && rows.length) {
         try {
           const found = await client.getTickets(rows.map((r) => r.id));
           calls++;
@@ -205,7 +224,7 @@ export function createActivities(deps: ActivityDeps): Activities {
       if (toSend.length) {
         let res;
         try {
-          res = await client.injectTickets(toSend);
+          res = await posting(() => client.injectTickets(toSend));
         } catch (err) {
           throw toFailure(err, `injection on interface '${row.name}'`);
         }
@@ -396,7 +415,7 @@ export function createActivities(deps: ActivityDeps): Activities {
       if (cards.length) {
         const client = await tixngo(row);
         const held = new Set<string>();
-        if (attempt() > 1) {
+        if (mayHaveBeenAccepted()) {
           try {
             const found = await client.getPrivilegeInstances(cards.map((c) => c.id));
             calls++;
@@ -410,7 +429,7 @@ export function createActivities(deps: ActivityDeps): Activities {
         if (toSend.length) {
           let res;
           try {
-            res = await client.injectPrivileges(toSend);
+            res = await posting(() => client.injectPrivileges(toSend));
           } catch (err) {
             throw toFailure(err, `privileges injection on interface '${row.name}'`);
           }
