@@ -1,0 +1,137 @@
+// Records one history per workflow type (and per important path) into test/replay/histories/, for the replay
+// test that guards running workflows against non-deterministic changes. Run it only when a change is MEANT to
+// be incompatible (and then guard the old path with `patched`), or when adding a workflow type:
+//
+//   node --import tsx scripts/record-histories.ts
+//
+// It uses a real dev server (found or built like the tests do) and stub activities, so the recorded histories
+// depend only on workflow code.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { WorkflowHandle } from '@temporalio/client';
+import { ticketWorkflowId, cardWorkflowId } from '../common/ids';
+import { createWorkers, installRuntime } from '../workers/worker';
+import { cardEventSignal, cancelSignal, getStateQuery, requestRetryUpdate, ticketEventSignal, type TicketState } from '../workflows/messages';
+import { createTestEnv } from '../test/helpers/temporal';
+import { stubActivities } from '../test/helpers/workflow-stubs';
+import { ERR_TIXNGO_REJECTED } from '../common/errors';
+
+const outDir = path.resolve(__dirname, '../test/replay/histories');
+
+async function main(): Promise<void> {
+  installRuntime('ERROR');
+  const env = await createTestEnv();
+  const taskQueue = `record-${randomUUID()}`;
+  let polls = 0;
+  let injectOk = false;
+  const { activities } = stubActivities({
+    injectTicketBatch: async (i) =>
+      i.itemIds
+        ? injectOk
+          ? { selected: 1, rejected: [], skipped: 0, done: true, tixngoCalls: 1, accepted: [{ ticketId: i.itemIds[0]!, eventCode: 'E1' }] }
+          : { selected: 1, rejected: [{ itemId: i.itemIds[0]!, eventCode: 'E1', type: ERR_TIXNGO_REJECTED, message: 'bad', field: 'spectatorDetails.email' }], skipped: 0, done: true, tixngoCalls: 1, accepted: [] }
+        : {
+            selected: 2,
+            rejected: [{ itemId: '902', eventCode: 'E1', type: ERR_TIXNGO_REJECTED, message: 'ticket 902: spectatorDetails.email: required', field: 'spectatorDetails.email' }],
+            skipped: 0,
+            done: i.afterId !== undefined,
+            lastId: '902',
+            tixngoCalls: 1,
+            accepted: [{ ticketId: '901', eventCode: 'E1' }],
+          },
+    pushCancelledBatch: async (i) => ({
+      selected: 1,
+      rejected: [],
+      skipped: 0,
+      done: true,
+      tixngoCalls: 1,
+      pushed: [{ ticketId: i.itemIds?.[0] ?? '903', eventCode: 'E1', reason: 'REFUND', s360Status: 'CANCELLED', tixngoStatus: 'DELETION_PENDING', showDeletedTicket: false }],
+    }),
+    pushControlledBatch: async () => ({ selected: 1, rejected: [], skipped: 0, done: true, tixngoCalls: 1, pushed: [{ ticketId: '904', eventCode: 'E1', tixngoStatus: 'CONTROLLED' }] }),
+    syncFeedbackPage: async () => ({ changed: [{ ticketId: '905', eventCode: 'E1', tixngoStatus: 'DOWNLOADED', version: 2 }], unknown: 0, received: 1, hasMore: false, tixngoCalls: 1 }),
+    injectPrivilegeBatch: async () => ({ selected: 1, rejected: [], skipped: 0, done: true, tixngoCalls: 1, accepted: [{ cardId: '801', productCode: 'SEASON-1' }] }),
+    readTixngoStatus: async () => ({ found: true, tixngoStatus: ++polls >= 3 ? 'DELETED' : 'DELETION_PENDING', version: polls }),
+  });
+  const workers = await createWorkers({ connection: env.nativeConnection, namespace: 'default', taskQueue, activities });
+  const running = workers.run();
+  const saved: string[] = [];
+  const save = async (name: string, handle: WorkflowHandle) => {
+    const history = await handle.fetchHistory();
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(path.join(outDir, `${name}.json`), historyToJSON(history));
+    saved.push(name);
+  };
+  const wait = async (h: WorkflowHandle, pred: (s: TicketState) => boolean) => {
+    for (let i = 0; i < 200; i++) {
+      if (pred(await h.query(getStateQuery))) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('state not reached');
+  };
+  try {
+    const fnInput = { interfaceName: 'demo', batchSize: 2 };
+    for (const [name, type] of [
+      ['injectTickets', 'injectTickets'],
+      ['pushCancelled', 'pushCancelled'],
+      ['pushControlled', 'pushControlled'],
+      ['feedbackSync', 'feedbackSync'],
+      ['injectPrivileges', 'injectPrivileges'],
+    ] as const) {
+      const h = await env.client.workflow.start(type, { taskQueue, workflowId: `record-${name}-${randomUUID()}`, args: [fnInput] });
+      await h.result();
+      await save(name, h);
+    }
+
+    // Ticket: injected, cancelled by signal, deletion polled until DELETED.
+    const t1 = await env.client.workflow.start('ticketLifecycle', {
+      taskQueue,
+      workflowId: ticketWorkflowId(`rec-${randomUUID()}`),
+      args: [{ ticketId: '903', eventCode: 'E1', interfaceName: 'demo', options: { deletionPollInitialMs: 20, deletionPollMaxMs: 50 } }],
+    });
+    await t1.signal(ticketEventSignal, { type: 'injected' });
+    await t1.signal(cancelSignal, { reason: 'REFUND' });
+    await t1.result();
+    await save('ticketLifecycle-cancel-deleted', t1);
+
+    // Ticket: rejected at injection, needs attention, retried twice (fails, then succeeds), then controlled.
+    const t2 = await env.client.workflow.start('ticketLifecycle', {
+      taskQueue,
+      workflowId: ticketWorkflowId(`rec-${randomUUID()}`),
+      args: [{ ticketId: '902', eventCode: 'E1', interfaceName: 'demo' }],
+    });
+    await t2.signal(ticketEventSignal, { type: 'injectionRejected', errorType: ERR_TIXNGO_REJECTED, message: 'bad', field: 'spectatorDetails.email' });
+    await wait(t2, (s) => s.needsAttention);
+    await t2.executeUpdate(requestRetryUpdate);
+    await wait(t2, (s) => s.needsAttention && s.retries === 1);
+    injectOk = true;
+    await t2.executeUpdate(requestRetryUpdate);
+    await wait(t2, (s) => s.step === 'INJECTED');
+    await t2.signal(ticketEventSignal, { type: 'feedback', tixngoStatus: 'DOWNLOADED', version: 2 });
+    await t2.signal(ticketEventSignal, { type: 'controlPushed', tixngoStatus: 'CONTROLLED' });
+    await wait(t2, (s) => s.step === 'CONTROLLED');
+    await t2.terminate('recorded');
+    await save('ticketLifecycle-attention-retry-controlled', t2);
+
+    // Card: injected.
+    const c1 = await env.client.workflow.start('privilegeLifecycle', {
+      taskQueue,
+      workflowId: cardWorkflowId(`rec-${randomUUID()}`),
+      args: [{ cardId: '801', productCode: 'SEASON-1', interfaceName: 'demo' }],
+    });
+    await c1.signal(cardEventSignal, { type: 'injected' });
+    await c1.result();
+    await save('privilegeLifecycle', c1);
+  } finally {
+    workers.shutdown();
+    await running;
+    await env.teardown();
+  }
+  console.log(`recorded ${saved.length} histories into ${path.relative(process.cwd(), outDir)}: ${saved.join(', ')}`);
+}
+
+main().catch((err: Error) => {
+  console.error(err);
+  process.exit(1);
+});
