@@ -30,7 +30,7 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function createStack(opts: { backend?: Backend; sim?: SimulatorOptions; apiKey?: string } = {}): Promise<Stack> {
+export async function createStack(opts: { backend?: Backend; sim?: SimulatorOptions; apiKey?: string; inProcessWorker?: boolean } = {}): Promise<Stack> {
   installRuntime();
   const env = await createTestEnv();
   const db = await withTestDb(opts.backend ?? 'pg');
@@ -91,7 +91,7 @@ export async function createStack(opts: { backend?: Backend; sim?: SimulatorOpti
       await env.teardown();
     },
   };
-  await stack.startWorker();
+  if (opts.inProcessWorker !== false) await stack.startWorker();
   return stack;
 }
 
