@@ -80,10 +80,34 @@ function describePgError(err: unknown, url: string): string {
 /** Opens (and checks) the database. Fails fast with a one-line message naming DATABASE_URL. */
 export async function createDb(opts: CreateDbOptions): Promise<Knex> {
   if (opts.databaseUrl) return createPostgres(opts.databaseUrl);
+  if (!opts.pgliteInMemory) {
+    // `dev` owns the embedded database and serves it on loopback (db/embedded-server.ts): share it.
+    const served = findEmbeddedServer(opts.dataDir);
+    if (served) return createPostgres(served.url, `the embedded database served by process ${served.pid}`);
+  }
   return createPglite(opts);
 }
 
-async function createPostgres(url: string): Promise<Knex> {
+/** Where a process serving the embedded database (`dev`) announces its URL. */
+export const serverFileOf = (dataDir: string): string => `${pgliteDir(dataDir)}.server.json`;
+
+export interface EmbeddedServerInfo {
+  url: string;
+  pid: number;
+}
+
+/** The URL of the embedded database served by another live process, if there is one. */
+export function findEmbeddedServer(dataDir: string): EmbeddedServerInfo | undefined {
+  try {
+    const info = JSON.parse(fs.readFileSync(serverFileOf(dataDir), 'utf8')) as EmbeddedServerInfo;
+    if (typeof info.url === 'string' && Number.isInteger(info.pid) && info.pid !== process.pid && pidAlive(info.pid)) return info;
+  } catch {
+    // no server file, or unreadable: no server
+  }
+  return undefined;
+}
+
+async function createPostgres(url: string, what = 'DATABASE_URL'): Promise<Knex> {
   const db = knex({
     client: 'pg',
     connection: { connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS, application_name: 's360-tixngo' },
@@ -95,7 +119,7 @@ async function createPostgres(url: string): Promise<Knex> {
     await db.raw('select 1');
   } catch (err) {
     await db.destroy().catch(() => undefined);
-    throw new DatabaseConnectionError(`DATABASE_URL: cannot connect to ${redactUrl(url)}: ${describePgError(err, url)}`);
+    throw new DatabaseConnectionError(`${what}: cannot connect to ${redactUrl(url)}: ${describePgError(err, url)}`);
   }
   return db;
 }

@@ -18,6 +18,10 @@ export interface DevServerOptions {
   fastSqlite?: boolean;
   logFile?: string;
   startTimeoutMs?: number;
+  /** Records the server's pid; a server left by a crashed run (pid file, process alive) is stopped first. */
+  pidFile?: string;
+  /** Further `start-dev` arguments appended as given (e.g. `--dynamic-config-value K=V`, `--sqlite-pragma P=V`). */
+  extraArgs?: readonly string[];
 }
 
 export interface DevServer {
@@ -37,6 +41,23 @@ export async function freePort(): Promise<number> {
       srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/** Stops a dev server a crashed run left behind (its pid file names a live `temporal` process). */
+function killStale(pidFile: string): void {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return;
+  }
+  try {
+    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (cmd.includes('start-dev')) process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone already, or not Linux: nothing to do
+  }
+  fs.rmSync(pidFile, { force: true });
 }
 
 export function portAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
@@ -61,6 +82,7 @@ export function devServerArgs(opts: DevServerOptions): string[] {
     if (opts.fastSqlite) args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   for (const sa of searchAttributeCliSpecs()) args.push('--search-attribute', `${sa.name}=${sa.type}`);
+  if (opts.extraArgs) args.push(...opts.extraArgs);
   return args;
 }
 
@@ -72,7 +94,14 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   }
   if (opts.dbFile) fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
-  const child = spawn(opts.cliPath, devServerArgs(opts), { stdio: ['ignore', out, out], detached: false });
+  if (opts.pidFile) killStale(opts.pidFile);
+  // Own process group: Ctrl-C in a terminal reaches only us, and we stop the server after the worker has
+  // drained (a server killed first leaves the worker retrying its last completions against a closed port).
+  const child = spawn(opts.cliPath, devServerArgs(opts), { stdio: ['ignore', out, out], detached: true });
+  if (opts.pidFile && child.pid) fs.writeFileSync(opts.pidFile, String(child.pid));
+  // If this process dies without stopping it, do not leave the server behind.
+  const killOnExit = () => child.pid && !child.killed && process.kill(child.pid, 'SIGKILL');
+  process.once('exit', killOnExit);
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
   const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
@@ -85,6 +114,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     await new Promise((r) => setTimeout(r, 100));
   }
   const stop = async () => {
+    process.removeListener('exit', killOnExit);
+    if (opts.pidFile) fs.rmSync(opts.pidFile, { force: true });
     if (exited !== undefined) return;
     const gone = new Promise<void>((r) => child.once('exit', () => r()));
     child.kill('SIGTERM');

@@ -11,7 +11,8 @@ import type { Command } from 'commander';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { loadConfig, type Config } from '../../config';
-import { closeDb, createDb } from '../../db/connection';
+import { backendOf, closeDb, createDb } from '../../db/connection';
+import { serveEmbeddedDb } from '../../db/embedded-server';
 import { migrateLatest } from '../../db/migrate';
 import { createRepository } from '../../db/repository';
 import { loadSecretKey } from '../../db/secrets';
@@ -49,6 +50,7 @@ async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: stri
     dbFile: path.join(config.dataDir, 'temporal.db'),
     fastSqlite: config.TEMPORAL_DEV_SQLITE_PRAGMAS,
     logFile: path.join(config.dataDir, 'temporal.log'),
+    pidFile: path.join(config.dataDir, 'temporal.pid'),
   });
   stoppers.push({ name: 'temporal dev server', stop: () => server.stop() });
   return { address: server.address, uiUrl: server.uiUrl };
@@ -73,6 +75,8 @@ export function register(program: Command): void {
       };
       const onSignal = () => {
         say('\nstopping...');
+        // Never hang on the way out: whatever is still running after 20 s is killed (the exit handlers do it).
+        setTimeout(() => process.exit(1), 20_000).unref();
         void stopAll().then(() => process.exit(0));
       };
       process.once('SIGINT', onSignal);
@@ -81,7 +85,19 @@ export function register(program: Command): void {
         const db = await createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
         stoppers.push({ name: 'database', stop: () => closeDb(db) });
         const applied = await migrateLatest(db);
-        say(`S-360 database: ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`}; ${applied.length} migration(s) applied`);
+        // The embedded database lives in this process; serve it on loopback so the worker and other terminals
+        // (s360-tixngo db seed, ticket list, ...) share it.
+        let workerConfig = config;
+        let dbText = 'PostgreSQL (DATABASE_URL)';
+        if (backendOf(db) === 'pglite') {
+          const served = await serveEmbeddedDb(db, config.dataDir);
+          stoppers.push({ name: 'embedded database server', stop: () => served.close() });
+          workerConfig = { ...config, DATABASE_URL: served.url };
+          dbText = `embedded PGlite in ${config.dataDir}, served on ${served.url}`;
+        } else if (!config.DATABASE_URL) {
+          dbText = 'the embedded database of another running dev process';
+        }
+        say(`S-360 database: ${dbText}; ${applied.length} migration(s) applied`);
 
         const temporal = await ensureTemporal(config, stoppers, say);
         const client = await connectClient(config);
@@ -111,11 +127,7 @@ export function register(program: Command): void {
           );
           say(`interface '${DEMO_INTERFACE}' created -> ${tixngoUrl}`);
         }
-        // The worker opens its own connection; PGlite allows one process-wide instance per data dir.
-        await closeDb(db);
-        stoppers.shift();
-
-        const worker = await startWorker(config);
+        const worker = await startWorker(workerConfig);
         stoppers.push({ name: 'worker', stop: () => worker.shutdown() });
 
         say('');
@@ -123,6 +135,7 @@ export function register(program: Command): void {
         if (temporal.uiUrl) say(`  Temporal Web UI  ${temporal.uiUrl}`);
         say(`  TIXNGO           ${tixngoUrl}${config.TIXNGO_URL ? '' : ' (simulator; admin API under /__sim)'}`);
         say(`  Task queue       ${config.TEMPORAL_TASK_QUEUE}`);
+        say(`  S-360 database   ${workerConfig.DATABASE_URL ?? config.dataDir}`);
         say('');
         say('  Try:  s360-tixngo db seed --event E1 --tickets 1000   then   s360-tixngo run inject --wait');
         say('  Ctrl-C stops everything.');
