@@ -8,7 +8,7 @@ export async function connectClient(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'T
   try {
     connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: '10s' });
   } catch (err) {
-    throw new Error(`cannot reach Temporal at TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS}: ${(err as Error).message}`);
+    throw new Error(`cannot reach Temporal at TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS}: ${(err as Error).message}`, { cause: err });
   }
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 }

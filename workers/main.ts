@@ -26,7 +26,7 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
   try {
     connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   } catch (err) {
-    throw new Error(`cannot reach Temporal at TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS}: ${(err as Error).message}`);
+    throw new Error(`cannot reach Temporal at TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS}: ${(err as Error).message}`, { cause: err });
   }
   const activities = createActivities({
     repo,
