@@ -9,6 +9,7 @@ import { loadConfig } from '../../config';
 import { getProgressQuery, type FunctionRunInput, type FunctionRunSummary } from '../../workflows/messages';
 import { withClient } from '../context';
 import { CliError, output } from '../util';
+import { functionRunInputSchema } from '../../contract/start-contract';
 
 /** CLI name -> (function, workflow type). Workflow type names are the S-360 start contract (README). */
 export const FUNCTIONS: Record<string, { fn: InterfaceFunction; workflowType: string }> = {
@@ -106,13 +107,13 @@ export function register(program: Command): void {
       }
       const config = loadConfig();
       await withClient(config, async (client) => {
-        const input: FunctionRunInput = {
-          interfaceName: opts.interface,
-          eventCode: opts.event,
-          batchSize: opts.batchSize,
-          notifySpectator: opts.notifySpectator,
-          maxPages: opts.maxPages,
-        };
+        const parsed = functionRunInputSchema.safeParse(
+          Object.fromEntries(
+            Object.entries({ interfaceName: opts.interface, eventCode: opts.event, batchSize: opts.batchSize, notifySpectator: opts.notifySpectator, maxPages: opts.maxPages }).filter(([, v]) => v !== undefined),
+          ),
+        );
+        if (!parsed.success) throw new CliError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        const input: FunctionRunInput = parsed.data;
         const run = await startFunction(client, config.TEMPORAL_TASK_QUEUE, name, input);
         if (!opts.wait) {
           output(opts.json, run, () => `started ${run.workflowId} (run ${run.runId})`);
