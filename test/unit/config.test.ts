@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../config';
+
+test('defaults: local dev server, embedded database under .data', () => {
+  const c = loadConfig({});
+  assert.equal(c.TEMPORAL_ADDRESS, '127.0.0.1:7233');
+  assert.equal(c.TEMPORAL_TASK_QUEUE, 's360-tixngo');
+  assert.equal(c.DATABASE_URL, undefined);
+  assert.equal(c.dataDir, path.resolve('.data'));
+  assert.equal(c.TIXNGO_KEY_HEADER, 'X-TIXNGO-KEY');
+});
+
+test('a wrong value stops the start with a message naming the variable and what is expected', () => {
+  assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), (e: Error) => e instanceof ConfigError && /DATABASE_URL: expected a postgres:\/\/ URL/.test(e.message));
+  assert.throws(() => loadConfig({ TEMPORAL_ADDRESS: 'localhost' }), /TEMPORAL_ADDRESS: expected host:port/);
+  assert.throws(() => loadConfig({ TIXNGO_URL: 'https://api.tixngo.io/v3/organizer' }), /TIXNGO_URL: the TIXNGO URL must end with organizer\/tickets/);
+  assert.throws(() => loadConfig({ SIMULATOR_PORT: '70000' }), /SIMULATOR_PORT/);
+  assert.throws(() => loadConfig({ TIXNGO_AUTH: 'oauth' }), /TIXNGO_AUTH/);
+});
+
+test('several bad variables are all named at once; empty strings count as unset', () => {
+  assert.throws(() => loadConfig({ TEMPORAL_ADDRESS: 'x', LOG_LEVEL: 'loud' }), (e: Error) => /TEMPORAL_ADDRESS/.test(e.message) && /LOG_LEVEL/.test(e.message));
+  assert.equal(loadConfig({ DATABASE_URL: '' }).DATABASE_URL, undefined);
+});

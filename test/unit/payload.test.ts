@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildTicketPayload, showDeletedTicketFor } from '../../activities/payload';
+import { judge } from '../../ops/reconcile';
+import type { TicketPayloadRow } from '../../db/types';
+import { injectionTicketSchema } from '../../tixngo/contract';
+
+const row: TicketPayloadRow = {
+  id: '42',
+  taxNumber: '100000000042',
+  barcode: 'BC42',
+  status: 'NOT_PRINTED',
+  invalidationReason: null,
+  statusChangedAt: '2026-01-01T00:00:00Z',
+  controlledAt: null,
+  interfaceId: 1,
+  shipmentMode: 'BLOCKCHAIN',
+  block: 'B1',
+  row: '3',
+  seat: '7',
+  category: 'CAT1',
+  tariff: 'ADULT',
+  price: 55,
+  currency: 'CHF',
+  fileNumber: 'F1',
+  holder: { title: 'Ms', firstName: 'Anna', lastName: 'Muster', email: 'anna@example.org', birthdate: null, idNumber: null, countryCode: 'CH' },
+  performance: {
+    id: 1,
+    code: 'E1',
+    name: 'Final',
+    productKind: 'match',
+    venueSite: 'Stadium',
+    addressLine1: null,
+    city: 'Bern',
+    zip: '3000',
+    countryCode: 'CH',
+    timezone: 'Europe/Zurich',
+    startTime: '2026-06-01T18:00:00.000Z',
+    endTime: null,
+  },
+  lastWalletOwner: null,
+  updatedAt: '2026-01-01T00:00:00Z',
+};
+
+test('a complete S-360 ticket builds a payload the TIXNGO contract accepts', () => {
+  const p = buildTicketPayload(row);
+  const parsed = injectionTicketSchema.safeParse(p);
+  assert.equal(parsed.success, true, JSON.stringify(parsed.error?.issues));
+  assert.equal(p.ticketId, '42');
+  assert.equal(p.event.id, 'E1');
+  assert.equal(p.event.expirationDate, '2026-06-02T18:00:00Z', 'no end time: start + 24 h');
+  assert.equal(p.spectatorDetails.email, 'anna@example.org');
+});
+
+test('missing mandatory data is refused by the contract naming the field', () => {
+  const p = buildTicketPayload({ ...row, holder: { ...row.holder, email: null } });
+  const parsed = injectionTicketSchema.safeParse(p);
+  assert.equal(parsed.success, false);
+  assert.deepEqual(parsed.error?.issues.map((i) => i.path.join('.')), ['spectatorDetails.email']);
+});
+
+test('reprint: the last wallet owner receives the ticket unless overlaySpectatorDetailsWithLastOwner=false; barcode prefix/suffix', () => {
+  const reprint = { ...row, lastWalletOwner: { email: 'zoe@example.org', firstName: 'Zoe' } };
+  assert.equal(buildTicketPayload(reprint).spectatorDetails.email, 'zoe@example.org');
+  assert.equal(buildTicketPayload(reprint, { overlaySpectatorDetailsWithLastOwner: false }).spectatorDetails.email, 'anna@example.org');
+  assert.equal(buildTicketPayload(row, { barcodePrefix: 'P-', barcodeSuffix: '-S' }).security.barcode, 'P-BC42-S');
+});
+
+test('showDeletedTicket follows the §3.3 rule', () => {
+  assert.equal(showDeletedTicketFor('REFUND', {}, false), false, 'default false');
+  assert.equal(showDeletedTicketFor('REFUND', { visibilityFlagDefaultValue: true }, false), true, 'default changed');
+  assert.equal(showDeletedTicketFor('REFUND', {}, true), true, 'notify spectator');
+  assert.equal(showDeletedTicketFor('RESALE', { overrideVisibilityFlagForInvalidationReasons: 'REPRINT, RESALE' }, false), true, 'reason listed');
+  assert.equal(showDeletedTicketFor('REFUND', { overrideVisibilityFlagForInvalidationReasons: 'REPRINT' }, false), false);
+});
+
+test('reconcile judges S-360 against TIXNGO', () => {
+  assert.equal(judge('PRINTED', 'DOWNLOADED'), undefined);
+  assert.match(judge('PRINTED', 'ABSENT')!, /missing in TIXNGO/);
+  assert.match(judge('PRINTED', 'DELETED')!, /deleted in TIXNGO/);
+  assert.equal(judge('CANCELLED', 'ABSENT'), undefined, 'never injected: nothing to delete');
+  assert.match(judge('CANCELLED', 'INJECTED')!, /still INJECTED/);
+  assert.match(judge('NOT_PRINTED', 'INJECTED')!, /NOT_PRINTED/);
+  assert.match(judge('CONTROLLED', 'ONLINE_ACTIVATED')!, /not yet CONTROLLED/);
+});
