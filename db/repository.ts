@@ -520,19 +520,18 @@ export class Repository {
   async selectPushCancelledCandidates(interfaceId: number, opts: { afterId?: string | undefined; limit: number }): Promise<PushCancelledCandidate[]> {
     const r = await rows<{ id: string; status: 'CANCELLED' | 'INVALIDATED'; reason: string | null }>(
       this.knex,
-      // The ticket index drives (MATERIALIZED), markers are probed by primary key: a plan that does not
-      // depend on table statistics (PGlite never auto-analyzes; fresh tables have none).
-      `with c as materialized (
-         select t.id, t.status, t.invalidation_reason from ticket t
-         where t.interface_id = ? and t.status in ('CANCELLED', 'INVALIDATED') and t.id > ?
-       )
-       select c.id::text as id, c.status, c.invalidation_reason as reason from c
-       where exists (select 1 from processing_marker inj
-                     where inj.item_kind = 'ticket' and inj.item_id = c.id and inj.function = 'INJECTION' and inj.outcome = 'OK')
+      // The ticket index drives; markers are probed by primary key per candidate. `offset 0` keeps
+      // each EXISTS a per-row probe instead of letting the planner turn it into a join it may order
+      // badly on stale statistics (PGlite never auto-analyzes; status counts change fast).
+      `select t.id::text as id, t.status, t.invalidation_reason as reason
+       from ticket t
+       where t.interface_id = ? and t.status in ('CANCELLED', 'INVALIDATED') and t.id > ?
+         and exists (select 1 from processing_marker inj
+                     where inj.item_kind = 'ticket' and inj.item_id = t.id and inj.function = 'INJECTION' and inj.outcome = 'OK' offset 0)
          and not exists (select 1 from processing_marker pc
-                         where pc.item_kind = 'ticket' and pc.item_id = c.id and pc.function = 'PUSH_CANCELLED'
-                           and pc.pushed_reason is not distinct from c.invalidation_reason)
-       order by c.id limit ?`,
+                         where pc.item_kind = 'ticket' and pc.item_id = t.id and pc.function = 'PUSH_CANCELLED'
+                           and pc.pushed_reason is not distinct from t.invalidation_reason offset 0)
+       order by t.id limit ?`,
       [checkInterfaceId(interfaceId), afterIdOf(opts.afterId), limitOf(opts.limit, 1000)],
     );
     return r.map((x) => ({ id: x.id, status: x.status, reason: x.reason ?? null }));
@@ -542,14 +541,15 @@ export class Repository {
   async selectPushControlledCandidates(interfaceId: number, opts: { afterId?: string | undefined; limit: number }): Promise<PushControlledCandidate[]> {
     const r = await rows<{ id: string; controlled_at: unknown }>(
       this.knex,
-      `with c as materialized (
-         select t.id, t.controlled_at from ticket t where t.interface_id = ? and t.status = 'CONTROLLED' and t.id > ?
-       )
-       select c.id::text as id, c.controlled_at from c
-       where exists (select 1 from processing_marker inj
-                     where inj.item_kind = 'ticket' and inj.item_id = c.id and inj.function = 'INJECTION' and inj.outcome = 'OK')
-         and not exists (select 1 from processing_marker pc where pc.item_kind = 'ticket' and pc.item_id = c.id and pc.function = 'PUSH_CONTROLLED')
-       order by c.id limit ?`,
+      // Same shape as selectPushCancelledCandidates (see there for `offset 0`).
+      `select t.id::text as id, t.controlled_at
+       from ticket t
+       where t.interface_id = ? and t.status = 'CONTROLLED' and t.id > ?
+         and exists (select 1 from processing_marker inj
+                     where inj.item_kind = 'ticket' and inj.item_id = t.id and inj.function = 'INJECTION' and inj.outcome = 'OK' offset 0)
+         and not exists (select 1 from processing_marker pc
+                         where pc.item_kind = 'ticket' and pc.item_id = t.id and pc.function = 'PUSH_CONTROLLED' offset 0)
+       order by t.id limit ?`,
       [checkInterfaceId(interfaceId), afterIdOf(opts.afterId), limitOf(opts.limit, 10000)],
     );
     return r.map((x) => ({ id: x.id, controlledAt: isoOrNull(x.controlled_at) }));
