@@ -35,6 +35,11 @@ export async function createStack(opts: { backend?: Backend; sim?: SimulatorOpti
   const env = await createTestEnv();
   const db = await withTestDb(opts.backend ?? 'pg');
   const repo = createRepository(db.knex);
+  // Workflow ids are `ticket-<S-360 id>`, and every test file shares one Temporal server: start each test
+  // database's ids at a random offset so two files never address the same ticket workflow.
+  const offset = 1 + Math.floor(Math.random() * 1e6) * 1e6;
+  await db.knex.raw(`alter table ticket alter column id restart with ${offset}`);
+  await db.knex.raw(`alter table card alter column id restart with ${offset}`);
   const sim = await startSimulator({ deletionDelayMs: 300, ...opts.sim });
   const secretKey = randomSecretKey();
   const taskQueue = `it-${randomUUID()}`;
