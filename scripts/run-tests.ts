@@ -49,7 +49,7 @@ async function run(): Promise<number> {
   // spec for people, TAP into a file so that a plain closing line can be printed whatever happens.
   const tapFile = path.join(root, '.data', 'test-results.tap');
   fs.mkdirSync(path.dirname(tapFile), { recursive: true });
-  const args = ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files];
+  const args = ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files];
   const code = await new Promise<number>((resolve) => {
     const child = spawn(process.execPath, args, { stdio: 'inherit', env, cwd: root });
     const forward = (sig: NodeJS.Signals) => child.kill(sig);
