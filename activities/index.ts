@@ -9,7 +9,7 @@
 //    history, logs or error messages.
 import { Context, ApplicationFailure, log } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { InterfaceFunction, TixngoStatus } from '../common/domain';
+import type { InterfaceFunction, S360TicketStatus, TixngoStatus } from '../common/domain';
 import { ERR_CONFIG, ERR_INVALID_TICKET_DATA, ERR_TIXNGO_CONFLICT, ERR_TIXNGO_NOT_FOUND, ERR_TIXNGO_REJECTED } from '../common/errors';
 import { cardWorkflowId, ticketWorkflowId } from '../common/ids';
 import {
@@ -29,7 +29,10 @@ import { TixngoClient, TixngoError, type TicketOutcome } from '../tixngo/client'
 import { cardEventSignal, ticketEventSignal, type TicketEvent } from '../workflows/messages';
 import { toFailure } from './failures';
 import { buildPrivilegePayload, buildTicketPayload, showDeletedTicketFor } from './payload';
-import type { Activities, BatchResultBase, InterfaceInfo, NotifyResult } from './types';
+import { chunks, matchesFilters, missingHolderFields, skipper } from './params';
+import { splitTicketRefs } from '../contract/function-params';
+import { formatIssues, injectionTicketSchema, issuePath } from '../tixngo/contract';
+import type { Activities, BatchInput, BatchResultBase, InterfaceInfo, NotifyResult } from './types';
 
 export interface ActivityDeps {
   repo: Repository;
@@ -40,9 +43,11 @@ export interface ActivityDeps {
   tixngo: { auth: 'header' | 'basic'; keyHeader: string; timeoutMs: number };
   /** Parallel start/signal calls inside one fan-out activity. */
   fanoutConcurrency?: number;
+  /** How long interface rows and credentials are cached (default 30 s; tests use 0 to see changes at once). */
+  interfaceCacheMs?: number;
 }
 
-const CACHE_MS = 30_000;
+const DEFAULT_CACHE_MS = 30_000;
 
 type ItemFailureOut = BatchResultBase['rejected'][number];
 
@@ -75,6 +80,7 @@ async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => 
 
 export function createActivities(deps: ActivityDeps): Activities {
   const { repo } = deps;
+  const CACHE_MS = deps.interfaceCacheMs ?? DEFAULT_CACHE_MS;
   const ifaceCache = new Map<string, { at: number; row: InterfaceRow }>();
   const credCache = new Map<number, { at: number; url: string; login: string; apiKey: string }>();
 
@@ -168,10 +174,64 @@ export function createActivities(deps: ActivityDeps): Activities {
     );
   }
 
+  /** One page of a force list, resolved to S-360 ids (keyset pagination over the sorted ids). */
+  async function forcedPage(interfaceId: number, refs: readonly string[], afterId: string | undefined, limit: number) {
+    const all = await repo.resolveTicketRefs(interfaceId, splitTicketRefs(refs));
+    const after = afterId === undefined ? -1n : BigInt(afterId);
+    const rest = all.filter((id) => BigInt(id) > after);
+    return { ids: rest.slice(0, limit), done: rest.length <= limit };
+  }
+
+  /**
+   * The page of tickets a push works on: exactly `itemIds` (a ticket's own cancel/control, forced); a force list
+   * (§3.0, forced too); "Date from" (every ticket changed since, processed or not); or the unprocessed
+   * candidates. Then the event, the filters and the skip list apply.
+   */
+  async function pushPage(row: InterfaceRow, input: BatchInput, fn: 'PUSH_CANCELLED' | 'PUSH_CONTROLLED') {
+    const p = input.params;
+    const statuses: S360TicketStatus[] = fn === 'PUSH_CANCELLED' ? ['CANCELLED', 'INVALIDATED'] : ['CONTROLLED'];
+    let ids: string[];
+    let lastId: string | undefined;
+    let done: boolean;
+    if (input.itemIds) {
+      ids = input.itemIds;
+      done = true;
+    } else if (p?.forceTickets) {
+      const forced = await forcedPage(row.id, p.forceTickets, input.afterId, input.limit);
+      ids = forced.ids;
+      lastId = ids[ids.length - 1];
+      done = forced.done;
+    } else if (p?.dateFrom) {
+      ids = await repo.selectChangedSince(row.id, statuses, p.dateFrom, { afterId: input.afterId, limit: input.limit });
+      lastId = ids[ids.length - 1];
+      done = ids.length < input.limit;
+    } else {
+      const c = fn === 'PUSH_CANCELLED'
+        ? await repo.selectPushCancelledCandidates(row.id, { afterId: input.afterId, limit: input.limit })
+        : await repo.selectPushControlledCandidates(row.id, { afterId: input.afterId, limit: input.limit });
+      ids = c.map((x) => x.id);
+      lastId = ids[ids.length - 1];
+      done = ids.length < input.limit;
+    }
+    const loaded = eligibleTickets(await repo.loadTicketsForPayload(ids), row.id, (r) => statuses.includes(r.status));
+    const inScope = loaded.filter((r) => (!input.eventCode || r.performance.code === input.eventCode) && matchesFilters(r, p));
+    const isSkipped = skipper(p);
+    const rows = inScope.filter((r) => !isSkipped(r));
+    return { rows, selected: inScope.length, skipped: inScope.length - rows.length, lastId, done };
+  }
+
+  function customInt(row: InterfaceRow, key: string): number | undefined {
+    const v = row.customParams[key];
+    const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  }
+
   const activities: Activities = {
     async resolveInterface(name): Promise<InterfaceInfo> {
       const row = await iface(name);
-      return { interfaceId: String(row.id), name: row.name, batchSizes: row.settings };
+      const kr = row.customParams.killRatio;
+      const killRatio = typeof kr === 'number' ? kr : typeof kr === 'string' && kr.trim() !== '' ? Number(kr) : undefined;
+      return { interfaceId: String(row.id), name: row.name, batchSizes: row.settings, killRatio: Number.isFinite(killRatio) ? killRatio : undefined };
     },
 
     async startExecution({ interfaceName, fn, workflowId, runId }) {
@@ -186,26 +246,67 @@ export function createActivities(deps: ActivityDeps): Activities {
     async injectTicketBatch(input) {
       const row = await iface(input.interfaceName);
       const runId = input.executionId ?? 'manual';
-      let ids: string[];
+      const p = input.params;
       let alreadyDone: TicketPayloadRow[] = [];
       let rows: TicketPayloadRow[];
+      let lastId: string | undefined;
+      let done: boolean;
       if (input.itemIds) {
         const all = await repo.loadTicketsForPayload(input.itemIds);
         rows = eligibleTickets(all, row.id, (r) => r.status === 'NOT_PRINTED');
         // Already printed (injected by a later run): nothing to send, report it as injected.
         alreadyDone = eligibleTickets(all, row.id, (r) => r.status === 'PRINTED' || r.status === 'CONTROLLED');
-        ids = input.itemIds;
+        done = true;
+      } else if (p?.forceTickets) {
+        // Force list (§3.0): exactly these tickets, sent again even if already injected (TIXNGO updates them).
+        const forced = await forcedPage(row.id, p.forceTickets, input.afterId, input.limit);
+        const ids = forced.ids;
+        rows = (await repo.loadTicketsForPayload(ids)).filter((r) => r.status === 'NOT_PRINTED' || r.status === 'PRINTED' || r.status === 'CONTROLLED');
+        lastId = ids[ids.length - 1];
+        done = forced.done;
       } else {
-        ids = await repo.selectInjectionCandidates(row.id, { eventCode: input.eventCode, afterId: input.afterId, limit: input.limit });
+        const ids = await repo.selectInjectionCandidates(row.id, { eventCode: input.eventCode, afterId: input.afterId, limit: input.limit });
         rows = await repo.loadTicketsForPayload(ids);
+        lastId = ids[ids.length - 1];
+        done = ids.length < input.limit;
+      }
+      // Filters (AND; a file number overrides them) leave other tickets for other schedules: not counted here.
+      rows = rows.filter((r) => matchesFilters(r, p));
+      const selected = rows.length + alreadyDone.length;
+      const isSkipped = skipper(p);
+      const skippedRows = rows.filter(isSkipped);
+      rows = rows.filter((r) => !isSkipped(r));
+      // Mandatory holder fields (§3.1.1): such tickets wait, with the reason recorded, until the data is there.
+      const waiting: ItemFailureOut[] = [];
+      if (p?.mandatoryHolderFields) {
+        rows = rows.filter((r) => {
+          const missing = missingHolderFields(r, p.mandatoryHolderFields);
+          if (missing.length) {
+            waiting.push({ itemId: r.id, eventCode: r.performance.code, type: ERR_INVALID_TICKET_DATA, field: `holder.${missing[0]!.toLowerCase()}`, message: `ticket ${r.id} waits: mandatory holder field(s) ${missing.join(', ')} missing` });
+          }
+          return missing.length === 0;
+        });
       }
       heartbeat();
-      const client = await tixngo(row);
-      let calls = 0;
+      const payloadOptions = { mainApplicant: p?.mainApplicant, barcodePrefix: p?.barcodePrefix, barcodeSuffix: p?.barcodeSuffix };
+      const eventOf = new Map(rows.map((r) => [r.id, r.performance.code]));
       const accepted: { ticketId: string; eventCode: string }[] = alreadyDone.map((r) => ({ ticketId: r.id, eventCode: r.performance.code }));
       const rejected: ItemFailureOut[] = [];
-      const eventOf = new Map(rows.map((r) => [r.id, r.performance.code]));
+      let calls = 0;
 
+      if (p?.simulationMode) {
+        // Simulation (§3.1.1): build and check every payload, send nothing, mark nothing.
+        for (const r of rows) {
+          const check = injectionTicketSchema.safeParse(buildTicketPayload(r, row.customParams, payloadOptions));
+          if (!check.success) {
+            const field = issuePath(check.error.issues[0]!.path);
+            rejected.push({ itemId: r.id, eventCode: r.performance.code, type: ERR_INVALID_TICKET_DATA, field, message: `ticket ${r.id}: ${formatIssues(check.error)}` });
+          }
+        }
+        return { selected, accepted: [], rejected, skipped: selected - rejected.length, lastId, done, tixngoCalls: 0 };
+      }
+
+      const client = await tixngo(row);
       // Exactly once: a retried attempt may follow a call TIXNGO accepted before the worker died.
       const held = new Set<string>();
       if (mayHaveBeenAccepted() && rows.length) {
@@ -220,11 +321,12 @@ export function createActivities(deps: ActivityDeps): Activities {
       }
       for (const id of held) accepted.push({ ticketId: id, eventCode: eventOf.get(id)! });
 
-      const toSend = rows.filter((r) => !held.has(r.id)).map((r) => buildTicketPayload(r, row.customParams));
-      if (toSend.length) {
+      const toSend = rows.filter((r) => !held.has(r.id)).map((r) => buildTicketPayload(r, row.customParams, payloadOptions));
+      // ticketIterationSize (§4) splits a batch into consecutive calls.
+      for (const part of chunks(toSend, customInt(row, 'ticketIterationSize'))) {
         let res;
         try {
-          res = await posting(() => client.injectTickets(toSend));
+          res = await posting(() => client.injectTickets(part));
         } catch (err) {
           throw toFailure(err, `injection on interface '${row.name}'`);
         }
@@ -234,48 +336,24 @@ export function createActivities(deps: ActivityDeps): Activities {
           if (r.outcome === 'ACCEPTED') accepted.push({ ticketId: r.ticketId, eventCode });
           else rejected.push({ itemId: r.ticketId, eventCode, type: failureType(r), ...describeRejection('ticket', r.ticketId, r) });
         }
+        heartbeat();
       }
-      heartbeat();
       await repo.markInjected(
         row.id,
         accepted.map((a) => a.ticketId),
         runId,
       );
-      await recordFailures(row, 'INJECTION', 'ticket', rejected, runId);
-      return {
-        selected: input.itemIds ? rows.length + alreadyDone.length : ids.length,
-        accepted,
-        rejected,
-        skipped: 0,
-        lastId: input.itemIds ? undefined : ids[ids.length - 1],
-        done: input.itemIds ? true : ids.length < input.limit,
-        tixngoCalls: calls,
-      };
+      await recordFailures(row, 'INJECTION', 'ticket', [...rejected, ...waiting], runId);
+      return { selected, accepted, rejected, skipped: skippedRows.length + waiting.length, lastId, done, tixngoCalls: calls };
     },
 
     async pushCancelledBatch(input) {
       const row = await iface(input.interfaceName);
       const runId = input.executionId ?? 'manual';
-      let candidates: { id: string; status: 'CANCELLED' | 'INVALIDATED'; reason: string | null }[];
-      let selected: number;
-      let lastId: string | undefined;
-      if (input.itemIds) {
-        // Forced (a ticket's own cancel/retry): sent again even if a push already processed it.
-        const all = await repo.loadTicketsForPayload(input.itemIds);
-        candidates = eligibleTickets(all, row.id, (r) => r.status === 'CANCELLED' || r.status === 'INVALIDATED').map((r) => ({
-          id: r.id,
-          status: r.status as 'CANCELLED' | 'INVALIDATED',
-          reason: r.invalidationReason,
-        }));
-        selected = candidates.length;
-      } else {
-        candidates = await repo.selectPushCancelledCandidates(row.id, { afterId: input.afterId, limit: input.limit });
-        selected = candidates.length;
-        lastId = candidates[candidates.length - 1]?.id;
-      }
-      const details = new Map((await repo.loadTicketsForPayload(candidates.map((c) => c.id))).map((r) => [r.id, r]));
-      const inEvent = (id: string) => !input.eventCode || details.get(id)?.performance.code === input.eventCode;
-      const items = candidates.filter((c) => inEvent(c.id));
+      const page = await pushPage(row, input, 'PUSH_CANCELLED');
+      const { selected, lastId, done } = page;
+      const details = new Map(page.rows.map((r) => [r.id, r]));
+      const items = page.rows.map((r) => ({ id: r.id, status: r.status as 'CANCELLED' | 'INVALIDATED', reason: r.invalidationReason }));
       const pushed: Awaited<ReturnType<Activities['pushCancelledBatch']>>['pushed'] = [];
       const rejected: ItemFailureOut[] = [];
       let calls = 0;
@@ -312,24 +390,16 @@ export function createActivities(deps: ActivityDeps): Activities {
         runId,
       );
       await recordFailures(row, 'PUSH_CANCELLED', 'ticket', rejected, runId);
-      return { selected, pushed, rejected, skipped: selected - items.length, lastId, done: input.itemIds ? true : selected < input.limit, tixngoCalls: calls };
+      return { selected, pushed, rejected, skipped: page.skipped, lastId, done, tixngoCalls: calls };
     },
 
     async pushControlledBatch(input) {
       const row = await iface(input.interfaceName);
       const runId = input.executionId ?? 'manual';
-      let candidates: { id: string; controlledAt: string | null }[];
-      let lastId: string | undefined;
-      if (input.itemIds) {
-        const all = await repo.loadTicketsForPayload(input.itemIds);
-        candidates = eligibleTickets(all, row.id, (r) => r.status === 'CONTROLLED').map((r) => ({ id: r.id, controlledAt: r.controlledAt }));
-      } else {
-        candidates = await repo.selectPushControlledCandidates(row.id, { afterId: input.afterId, limit: input.limit });
-        lastId = candidates[candidates.length - 1]?.id;
-      }
-      const selected = candidates.length;
-      const details = new Map((await repo.loadTicketsForPayload(candidates.map((c) => c.id))).map((r) => [r.id, r]));
-      const items = candidates.filter((c) => !input.eventCode || details.get(c.id)?.performance.code === input.eventCode);
+      const page = await pushPage(row, input, 'PUSH_CONTROLLED');
+      const { selected, lastId, done } = page;
+      const details = new Map(page.rows.map((r) => [r.id, r]));
+      const items = page.rows.map((r) => ({ id: r.id, controlledAt: r.controlledAt }));
       const pushed: Awaited<ReturnType<Activities['pushControlledBatch']>>['pushed'] = [];
       const rejected: ItemFailureOut[] = [];
       let calls = 0;
@@ -355,10 +425,10 @@ export function createActivities(deps: ActivityDeps): Activities {
         runId,
       );
       await recordFailures(row, 'PUSH_CONTROLLED', 'ticket', rejected, runId);
-      return { selected, pushed, rejected, skipped: selected - items.length, lastId, done: input.itemIds ? true : selected < input.limit, tixngoCalls: calls };
+      return { selected, pushed, rejected, skipped: page.skipped, lastId, done, tixngoCalls: calls };
     },
 
-    async syncFeedbackPage({ interfaceName, limit }) {
+    async syncFeedbackPage({ interfaceName, limit, params }) {
       const row = await iface(interfaceName);
       const client = await tixngo(row);
       const cursor = await repo.getFeedbackCursor(row.id);
@@ -368,12 +438,16 @@ export function createActivities(deps: ActivityDeps): Activities {
       } catch (err) {
         throw toFailure(err, `feedback on interface '${row.name}'`);
       }
-      const eventOf = new Map(page.tickets.map((t) => [t.ticketId, t.eventId]));
-      const versionOf = new Map(page.tickets.map((t) => [t.ticketId, t.version]));
+      // Skip list (§3.0): ignored even when TIXNGO returns them; the cursor still moves past them.
+      const isSkipped = skipper(params);
+      const skippedTickets = page.tickets.filter((t) => isSkipped({ id: t.ticketId }));
+      const tickets = page.tickets.filter((t) => !isSkipped({ id: t.ticketId }));
+      const eventOf = new Map(tickets.map((t) => [t.ticketId, t.eventId]));
+      const versionOf = new Map(tickets.map((t) => [t.ticketId, t.version]));
       // Cursor and changes in one transaction: the cursor only moves once the page is stored.
       const res = await repo.applyFeedbackPage(
         row.id,
-        page.tickets.map((t) => ({
+        tickets.map((t) => ({
           ticketId: t.ticketId,
           tixngoStatus: t.status,
           walletOwner: t.walletOwner,
@@ -387,7 +461,7 @@ export function createActivities(deps: ActivityDeps): Activities {
       if (res.unknown.length) log.warn('feedback: tickets unknown to S-360 ignored', { count: res.unknown.length, first: res.unknown[0] });
       return {
         changed: res.changed.map((c) => ({ ticketId: c.ticketId, eventCode: eventOf.get(c.ticketId) ?? '', tixngoStatus: c.tixngoStatus as TixngoStatus, version: versionOf.get(c.ticketId) ?? 0 })),
-        unknown: res.unknown.length,
+        unknown: res.unknown.length + skippedTickets.length,
         received: page.tickets.length,
         hasMore: page.hasMore,
         tixngoCalls: 1,

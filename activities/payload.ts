@@ -35,7 +35,14 @@ function asOwner(v: unknown): Owner | undefined {
     : undefined;
 }
 
-export function buildTicketPayload(row: TicketPayloadRow, params: CustomParams = {}): InjectionTicketInput {
+export interface PayloadOptions {
+  /** Send mainApplicant=true when the holder's first name, last name and e-mail are present (§3.1.1). */
+  mainApplicant?: boolean;
+  barcodePrefix?: string;
+  barcodeSuffix?: string;
+}
+
+export function buildTicketPayload(row: TicketPayloadRow, params: CustomParams = {}, options: PayloadOptions = {}): InjectionTicketInput {
   const p = row.performance;
   const start = iso(p.startTime);
   const end = iso(p.endTime) ?? (start ? new Date(Date.parse(start) + 24 * HOUR).toISOString().replace('.000Z', 'Z') : undefined);
@@ -43,8 +50,9 @@ export function buildTicketPayload(row: TicketPayloadRow, params: CustomParams =
   const lastOwner = param(params, 'overlaySpectatorDetailsWithLastOwner', true) ? asOwner(row.lastWalletOwner) : undefined;
   const h = row.holder;
   const spectator = lastOwner ?? { email: h.email ?? undefined, firstName: h.firstName ?? undefined, lastName: h.lastName ?? undefined };
-  const prefix = typeof params.barcodePrefix === 'string' ? params.barcodePrefix : '';
-  const suffix = typeof params.barcodeSuffix === 'string' ? params.barcodeSuffix : '';
+  const prefix = options.barcodePrefix ?? '';
+  const suffix = options.barcodeSuffix ?? '';
+  const mainApplicant = options.mainApplicant === true && Boolean(h.firstName && h.lastName && h.email);
   return {
     ticketId: row.id,
     event: {
@@ -59,6 +67,7 @@ export function buildTicketPayload(row: TicketPayloadRow, params: CustomParams =
     security: { barcode: row.barcode ? `${prefix}${row.barcode}${suffix}` : '' },
     spectatorDetails: { email: spectator.email ?? '', firstName: spectator.firstName, lastName: spectator.lastName, title: lastOwner ? undefined : (h.title ?? undefined) },
     ticketHolder: h.firstName || h.lastName ? { firstName: h.firstName ?? undefined, lastName: h.lastName ?? undefined } : undefined,
+    mainApplicant: mainApplicant || undefined,
     purchaseDetails: {
       price: row.price ?? undefined,
       currency: row.currency ?? undefined,

@@ -1,11 +1,14 @@
 // The activity contract as the workflows see it. Implemented in activities/*.ts; workflows import types only.
 import type { InterfaceFunction, TixngoStatus, ExecutionOutcome } from '../common/domain';
+import type { FunctionParams } from '../contract/function-params';
 import type { CardEvent, FunctionCounts, ItemFailure, LifecycleOptions, TicketEvent } from '../workflows/messages';
 
 export interface InterfaceInfo {
   interfaceId: string;
   name: string;
   batchSizes: Record<InterfaceFunction, number>;
+  /** Custom parameter killRatio (§4): abort the run when failed/processed exceeds it. */
+  killRatio?: number;
 }
 
 export interface BatchInput {
@@ -19,6 +22,8 @@ export interface BatchInput {
   itemIds?: string[];
   /** Push cancelled: the schedule's "Notify spectator" option (feeds the showDeletedTicket rule, §3.3). */
   notifySpectator?: boolean;
+  /** The S-360 function parameters of this run. */
+  params?: FunctionParams;
 }
 
 export interface BatchResultBase {
@@ -79,7 +84,7 @@ export interface Activities {
   injectTicketBatch(input: BatchInput): Promise<InjectBatchResult>;
   pushCancelledBatch(input: BatchInput): Promise<PushCancelledBatchResult>;
   pushControlledBatch(input: BatchInput): Promise<PushControlledBatchResult>;
-  syncFeedbackPage(input: { interfaceName: string; limit: number }): Promise<FeedbackPageResult>;
+  syncFeedbackPage(input: { interfaceName: string; limit: number; params?: FunctionParams }): Promise<FeedbackPageResult>;
   injectPrivilegeBatch(input: BatchInput): Promise<PrivilegeBatchResult>;
   notifyTicketWorkflows(input: NotifyTicketsInput): Promise<NotifyResult>;
   notifyCardWorkflows(input: NotifyCardsInput): Promise<NotifyResult>;

@@ -3,6 +3,7 @@
 // docs/start-contract.schema.json. Workflow code never imports zod; the assignability checks at the bottom keep
 // these schemas and the TypeScript types of workflows/messages.ts in step.
 import { z } from 'zod';
+import { functionParamsSchema } from './function-params';
 import { EXECUTION_OUTCOMES, INTERFACE_FUNCTIONS, S360_TICKET_STATUSES, TIXNGO_STATUSES } from '../common/domain';
 import type {
   CancelRequest,
@@ -36,6 +37,7 @@ export const functionRunInputSchema = z
     batchSize: z.number().int().min(1).max(10_000).optional().describe("overrides the interface's batch size for this function"),
     notifySpectator: z.boolean().optional().describe('push cancelled: the "Notify spectator" option (showDeletedTicket rule)'),
     maxPages: z.number().int().positive().optional().describe('feedback: stop after this many pages'),
+    params: functionParamsSchema.optional().describe('S-360 function parameters (filters, force/skip lists, date from, ...)'),
     options: z.object({ maxHistoryEvents: ms.optional(), lifecycle: lifecycleOptionsSchema.optional() }).strict().optional().describe('tunables for tests; leave out'),
   })
   .strict()

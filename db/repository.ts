@@ -755,6 +755,36 @@ export class Repository {
 
   // ---- S-360-side actions (box office, access control) ----
 
+  /** S-360 ids of the referenced tickets of the interface: `id:<S-360 id>` or a ticket (tax) number; ordered, unknown ones absent. */
+  async resolveTicketRefs(interfaceId: number, refs: { ids: readonly string[]; taxNumbers: readonly string[] }): Promise<string[]> {
+    if (refs.ids.length === 0 && refs.taxNumbers.length === 0) return [];
+    const r = await rows<{ id: string }>(
+      this.knex,
+      `select t.id::text as id from ticket t
+       where t.interface_id = ? and (t.id = any(?::bigint[]) or t.tax_number = any(?::text[]))
+       order by t.id`,
+      [checkInterfaceId(interfaceId), toIds(refs.ids), [...refs.taxNumbers]],
+    );
+    return r.map((x) => x.id);
+  }
+
+  /**
+   * "Date from" of the pushes (§3.0): injected tickets of the interface in one of `statuses` whose status changed
+   * at or after `since`, processed or not, by id after `afterId`.
+   */
+  async selectChangedSince(interfaceId: number, statuses: readonly S360TicketStatus[], since: string, opts: { afterId?: string | undefined; limit: number }): Promise<string[]> {
+    const r = await rows<{ id: string }>(
+      this.knex,
+      `select t.id::text as id from ticket t
+       where t.interface_id = ? and t.status = any(?::text[]) and t.status_changed_at >= ?::timestamptz and t.id > ?
+         and exists (select 1 from processing_marker inj
+                     where inj.item_kind = 'ticket' and inj.item_id = t.id and inj.function = 'INJECTION' and inj.outcome = 'OK' offset 0)
+       order by t.id limit ?`,
+      [checkInterfaceId(interfaceId), [...statuses], since, afterIdOf(opts.afterId), limitOf(opts.limit, 1000)],
+    );
+    return r.map((x) => x.id);
+  }
+
   /** Cancels or invalidates tickets (any current status); a new reason on an already cancelled ticket is stored. Returns the ids changed. */
   async cancelTickets(ids: readonly string[], reason: string | null, status: 'CANCELLED' | 'INVALIDATED'): Promise<string[]> {
     if (status !== 'CANCELLED' && status !== 'INVALIDATED') throw new ValidationError('status', 'expected CANCELLED or INVALIDATED');

@@ -1,5 +1,6 @@
 // Validation of what operators type in (interfaces), shared by the repository and the CLI.
 import { z } from 'zod';
+import { parseCustomParamValues } from '../contract/function-params';
 import { INTERFACE_FUNCTIONS, INTERFACE_URL_SUFFIX } from '../common/domain';
 import {
   DEFAULT_FUNCTION_SETTINGS,
@@ -53,7 +54,12 @@ export function parseCustomParams(value: unknown): CustomParams {
     const where = i && i.path.length ? ` (at ${i.path.join('.')})` : '';
     throw new ValidationError('customParams', `expected an object of string, number or boolean values${where}`);
   }
-  return r.data;
+  // Known keys only (§4), each checked and normalised; an unknown key is refused with the list of known ones.
+  try {
+    return parseCustomParamValues(r.data) as CustomParams;
+  } catch (err) {
+    throw new ValidationError('customParams', (err as Error).message.replace(/^customParams(\.|: )/, ''));
+  }
 }
 
 export function parseSettings(value: unknown): FunctionSettings {

@@ -9,6 +9,7 @@
 import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo, log } from '@temporalio/workflow';
 import type { BatchResultBase, InterfaceInfo } from '../activities/types';
 import type { InterfaceFunction, ExecutionOutcome } from '../common/domain';
+import { ERR_KILL_RATIO } from '../common/errors';
 import {
   getProgressQuery,
   type FunctionCounts,
@@ -81,6 +82,14 @@ async function runFunction(fn: InterfaceFunction, input: FunctionRunInput, step:
         if (progress.failures.length < MAX_REPORTED_FAILURES) progress.failures.push({ itemId: f.itemId, type: f.type, message: f.message, field: f.field });
       }
       if (res.lastId !== undefined) progress.afterId = res.lastId;
+      // killRatio (§4): stop a run whose failure ratio shows that something is wrong for everybody.
+      if (iface.killRatio !== undefined && c.processed > 0 && c.failed / c.processed > iface.killRatio) {
+        throw ApplicationFailure.create({
+          type: ERR_KILL_RATIO,
+          message: `${c.failed} of ${c.processed} tickets failed, above killRatio ${iface.killRatio}`,
+          nonRetryable: true,
+        });
+      }
       if (res.done) break;
       if (continueAsNewDue(input.options?.maxHistoryEvents)) {
         await Promise.all(pending);
@@ -122,7 +131,7 @@ function notifyTickets(ctx: BatchContext, items: { ticketId: string; eventCode: 
 /** Tickets injection: NOT_PRINTED tickets of the interface -> TIXNGO INJECTED, S-360 PRINTED + processed. */
 export async function injectTickets(input: FunctionRunInput): Promise<FunctionRunSummary> {
   return runFunction('INJECTION', input, async (ctx) => {
-    const res = await ctx.acts.tixngo.injectTicketBatch({ interfaceName: ctx.iface.name, eventCode: ctx.input.eventCode, afterId: ctx.afterId, limit: ctx.limit, executionId: ctx.executionId });
+    const res = await ctx.acts.tixngo.injectTicketBatch({ interfaceName: ctx.iface.name, eventCode: ctx.input.eventCode, afterId: ctx.afterId, limit: ctx.limit, executionId: ctx.executionId, params: ctx.input.params });
     notifyTickets(ctx, [
       ...res.accepted.map((a) => ({ ticketId: a.ticketId, eventCode: a.eventCode, event: { type: 'injected' } as const })),
       ...res.rejected.map((r) => ({ ticketId: r.itemId, eventCode: r.eventCode, event: { type: 'injectionRejected', errorType: r.type, message: r.message, field: r.field } as const })),
@@ -141,6 +150,7 @@ export async function pushCancelled(input: FunctionRunInput): Promise<FunctionRu
       limit: ctx.limit,
       executionId: ctx.executionId,
       notifySpectator: ctx.input.notifySpectator,
+      params: ctx.input.params,
     });
     notifyTickets(ctx, [
       ...res.pushed.map((p) => ({
@@ -157,7 +167,7 @@ export async function pushCancelled(input: FunctionRunInput): Promise<FunctionRu
 /** Push controlled: tickets controlled at S-360 access control -> TIXNGO CONTROLLED. */
 export async function pushControlled(input: FunctionRunInput): Promise<FunctionRunSummary> {
   return runFunction('PUSH_CONTROLLED', input, async (ctx) => {
-    const res = await ctx.acts.tixngo.pushControlledBatch({ interfaceName: ctx.iface.name, eventCode: ctx.input.eventCode, afterId: ctx.afterId, limit: ctx.limit, executionId: ctx.executionId });
+    const res = await ctx.acts.tixngo.pushControlledBatch({ interfaceName: ctx.iface.name, eventCode: ctx.input.eventCode, afterId: ctx.afterId, limit: ctx.limit, executionId: ctx.executionId, params: ctx.input.params });
     notifyTickets(ctx, [
       ...res.pushed.map((p) => ({ ticketId: p.ticketId, eventCode: p.eventCode, event: { type: 'controlPushed', tixngoStatus: p.tixngoStatus } as const })),
       ...res.rejected.map((r) => ({ ticketId: r.itemId, eventCode: r.eventCode, event: { type: 'controlRejected', errorType: r.type, message: r.message } as const })),
@@ -174,7 +184,7 @@ export async function pushControlled(input: FunctionRunInput): Promise<FunctionR
 export async function feedbackSync(input: FunctionRunInput): Promise<FunctionRunSummary> {
   let pages = input.progress?.counts.batches ?? 0;
   return runFunction('FEEDBACK', input, async (ctx) => {
-    const page = await ctx.acts.tixngo.syncFeedbackPage({ interfaceName: ctx.iface.name, limit: ctx.limit });
+    const page = await ctx.acts.tixngo.syncFeedbackPage({ interfaceName: ctx.iface.name, limit: ctx.limit, params: ctx.input.params });
     pages++;
     notifyTickets(
       ctx,
@@ -194,7 +204,7 @@ export async function feedbackSync(input: FunctionRunInput): Promise<FunctionRun
 /** Privileges injection: NOT_PRINTED membership/season cards -> TIXNGO privilege instances INJECTED, card PRINTED. */
 export async function injectPrivileges(input: FunctionRunInput): Promise<FunctionRunSummary> {
   return runFunction('PRIVILEGES_INJECTION', input, async (ctx) => {
-    const res = await ctx.acts.tixngo.injectPrivilegeBatch({ interfaceName: ctx.iface.name, afterId: ctx.afterId, limit: ctx.limit, executionId: ctx.executionId });
+    const res = await ctx.acts.tixngo.injectPrivilegeBatch({ interfaceName: ctx.iface.name, afterId: ctx.afterId, limit: ctx.limit, executionId: ctx.executionId, params: ctx.input.params });
     const items = [
       ...res.accepted.map((a) => ({ cardId: a.cardId, productCode: a.productCode, event: { type: 'injected' } as const })),
       ...res.rejected.map((r) => ({ cardId: r.itemId, productCode: r.eventCode, event: { type: 'injectionRejected', errorType: r.type, message: r.message, field: r.field } as const })),

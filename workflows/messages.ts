@@ -2,6 +2,7 @@
 // Wire names (first argument of define*) are frozen: renaming one breaks running workflows and callers.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { InterfaceFunction, S360TicketStatus, TixngoStatus, ExecutionOutcome } from '../common/domain';
+import type { FunctionParams } from '../contract/function-params';
 
 // ---------------------------------------------------------------------------------------------
 // Ticket and card lifecycle
@@ -132,6 +133,8 @@ export interface FunctionRunInput {
   notifySpectator?: boolean;
   /** Feedback: stop after this many pages (default: until the feed has no more). */
   maxPages?: number;
+  /** The S-360 function parameters (filters, force/skip lists, date from, ...), validated at the edge. */
+  params?: FunctionParams;
   /** Carried across continue-as-new; never set by callers. */
   progress?: FunctionProgress;
   options?: FunctionOptions;

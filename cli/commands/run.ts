@@ -99,17 +99,42 @@ export function register(program: Command): void {
     .option('--batch-size <n>', 'override the interface batch size for this run', (v) => Number.parseInt(v, 10))
     .option('--notify-spectator', 'push-cancelled: the "Notify spectator" option (showDeletedTicket=true)')
     .option('--max-pages <n>', 'feedback: stop after this many pages', (v) => Number.parseInt(v, 10))
+    .option('--params <json>', 'S-360 function parameters as JSON, e.g. {"tariffs":["ADULT"],"mandatoryHolderFields":["BIRTHDATE"]} (see docs/start-contract.schema.json)')
+    .option('--force <refs>', 'force list: ticket numbers or id:<S-360 id>, comma separated (processed again even if already processed)')
+    .option('--skip <refs>', 'skip list: ticket numbers or id:<S-360 id>, comma separated')
+    .option('--date-from <when>', 'pushes: re-send everything changed since DD/MM/YY hh:mm (or RFC 3339)')
+    .option('--simulate', 'simulation mode: check everything, send nothing to TIXNGO, mark nothing')
     .option('--wait', 'wait for the run to end, print its summary and exit non-zero if it failed')
     .option('--json', 'print JSON')
-    .action(async (name: string, opts: { interface: string; event?: string; batchSize?: number; notifySpectator?: boolean; maxPages?: number; wait?: boolean; json?: boolean }) => {
+    .action(async (name: string, opts: { interface: string; event?: string; batchSize?: number; notifySpectator?: boolean; maxPages?: number; params?: string; force?: string; skip?: string; dateFrom?: string; simulate?: boolean; wait?: boolean; json?: boolean }) => {
       if (opts.batchSize !== undefined && (!Number.isInteger(opts.batchSize) || opts.batchSize < 1 || opts.batchSize > 10_000)) {
         throw new CliError('--batch-size must be an integer between 1 and 10000');
       }
       const config = loadConfig();
       await withClient(config, async (client) => {
+        let params: Record<string, unknown> = {};
+        if (opts.params) {
+          try {
+            params = JSON.parse(opts.params) as Record<string, unknown>;
+          } catch {
+            throw new CliError('--params: not valid JSON');
+          }
+        }
+        const refs = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
+        if (opts.force) params.forceTickets = refs(opts.force);
+        if (opts.skip) params.skipTickets = refs(opts.skip);
+        if (opts.dateFrom) params.dateFrom = opts.dateFrom;
+        if (opts.simulate) params.simulationMode = true;
         const parsed = functionRunInputSchema.safeParse(
           Object.fromEntries(
-            Object.entries({ interfaceName: opts.interface, eventCode: opts.event, batchSize: opts.batchSize, notifySpectator: opts.notifySpectator, maxPages: opts.maxPages }).filter(([, v]) => v !== undefined),
+            Object.entries({
+              interfaceName: opts.interface,
+              eventCode: opts.event,
+              batchSize: opts.batchSize,
+              notifySpectator: opts.notifySpectator,
+              maxPages: opts.maxPages,
+              params: Object.keys(params).length ? params : undefined,
+            }).filter(([, v]) => v !== undefined),
           ),
         );
         if (!parsed.success) throw new CliError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));

@@ -56,6 +56,7 @@ export async function createStack(opts: { backend?: Backend; sim?: SimulatorOpti
     client: env.client,
     taskQueue,
     tixngo: { auth: 'header', keyHeader: 'X-TIXNGO-KEY', timeoutMs: 5_000 },
+    interfaceCacheMs: 0,
   });
   const stack: Stack = {
     env,

@@ -63,7 +63,7 @@ test('reprint: the last wallet owner receives the ticket unless overlaySpectator
   const reprint = { ...row, lastWalletOwner: { email: 'zoe@example.org', firstName: 'Zoe' } };
   assert.equal(buildTicketPayload(reprint).spectatorDetails.email, 'zoe@example.org');
   assert.equal(buildTicketPayload(reprint, { overlaySpectatorDetailsWithLastOwner: false }).spectatorDetails.email, 'anna@example.org');
-  assert.equal(buildTicketPayload(row, { barcodePrefix: 'P-', barcodeSuffix: '-S' }).security.barcode, 'P-BC42-S');
+  assert.equal(buildTicketPayload(row, {}, { barcodePrefix: 'P-', barcodeSuffix: '-S' }).security.barcode, 'P-BC42-S');
 });
 
 test('showDeletedTicket follows the §3.3 rule', () => {

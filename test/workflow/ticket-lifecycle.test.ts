@@ -186,16 +186,19 @@ describe('ticketLifecycle', () => {
     const { activities } = stubActivities();
     await withWorker(activities, async (tq) => {
       const id = `t-${randomUUID()}`;
-      const h = await startTicket(tq, { ticketId: id, options: { maxHistoryEvents: 40 } });
+      const h = await startTicket(tq, { ticketId: id, options: { maxHistoryEvents: 20 } });
       const firstRun = (await h.describe()).runId;
       await h.signal(ticketEventSignal, { type: 'injected' });
-      for (let v = 1; v <= 30; v++) await h.signal(ticketEventSignal, { type: 'feedback', tixngoStatus: v % 2 ? 'DOWNLOADED' : 'ASSIGNED', version: v });
+      // However the server batches these signals into workflow tasks, 60 signals make more than 20 events.
+      for (let v = 1; v <= 60; v++) await h.signal(ticketEventSignal, { type: 'feedback', tixngoStatus: v % 2 ? 'DOWNLOADED' : 'ASSIGNED', version: v });
       await h.signal(ticketEventSignal, { type: 'feedback', tixngoStatus: 'INJECTED', version: 3 }); // older: ignored
-      const s = await waitForState(h, (st) => st.tixngoVersion === 30, 'version 30');
+      const s = await waitForState(h, (st) => st.tixngoVersion === 60, 'version 60');
       assert.equal(s.tixngoStatus, 'ASSIGNED');
+      assert.equal(s.step, 'INJECTED');
       const desc = await env.client.workflow.getHandle(ticketWorkflowId(id)).describe();
       assert.notEqual(desc.runId, firstRun, 'a new run after continue-as-new');
-      assert.equal(s.step, 'INJECTED');
+      const history = await env.client.workflow.getHandle(ticketWorkflowId(id), firstRun).fetchHistory();
+      assert.equal(history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes ? 'continued' : 'other', 'continued');
       await h.terminate('test done');
     });
   });
