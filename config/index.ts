@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../common/ids';
+import { parseSecretKey } from '../db/secrets';
 
 const port = (def: number) => z.coerce.number().int().min(1).max(65535).default(def);
 const bool = (def: boolean) =>
@@ -22,6 +23,29 @@ const tixngoUrl = z
   .refine((v) => URL.canParse(v) && /^https?:/.test(v), 'expected an http(s) URL')
   .refine((v) => v.replace(/\/+$/, '').endsWith('organizer/tickets'), 'the TIXNGO URL must end with organizer/tickets');
 
+const KEY_TEXT = 'expected 32 bytes written as 64 hex characters or as base64';
+const keyId = /^[A-Za-z0-9._-]{1,64}$/;
+const codecKey = z.string().refine((v) => parseSecretKey(v) !== undefined, KEY_TEXT);
+/** `id:key,id:key`: older payload-codec keys, for decryption only. */
+const codecOldKeys = z.string().superRefine((v, ctx) => {
+  const seen = new Set<string>();
+  for (const [i, entry] of v.split(',').map((e) => e.trim()).entries()) {
+    const cut = entry.indexOf(':');
+    const id = cut > 0 ? entry.slice(0, cut) : '';
+    if (!keyId.test(id)) ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: expected id:key with an id of letters, digits, '.', '_' or '-'` });
+    else if (seen.has(id)) ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: key id ${id} appears twice` });
+    else if (!parseSecretKey(entry.slice(cut + 1))) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} (id ${id}): ${KEY_TEXT}` });
+    seen.add(id);
+  }
+});
+const origins = z.string().superRefine((v, ctx) => {
+  for (const o of v.split(',').map((e) => e.trim())) {
+    if (!URL.canParse(o) || !/^https?:$/.test(new URL(o).protocol) || new URL(o).origin !== o.replace(/\/+$/, '')) {
+      ctx.addIssue({ code: 'custom', message: `'${o}' is not an origin; expected e.g. http://localhost:8233 (scheme, host, port; no path)` });
+    }
+  }
+});
+
 /** Environment variables the product reads, with defaults and meaning (README's configuration table). */
 export const envSchema = z.object({
   TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
@@ -38,14 +62,33 @@ export const envSchema = z.object({
   SIMULATOR_PORT: port(18080),
   /** 32-byte key (hex or base64) that encrypts interface API keys at rest. Default: generated under DATA_DIR. */
   S360_SECRET_KEY: z.string().min(1).optional(),
+  /** Payload codec (AES-256-GCM): the current key (32 bytes, hex or base64). Default: generated under DATA_DIR. */
+  S360_CODEC_KEY: codecKey.optional(),
+  /** Id written into every encrypted payload; default: derived from the key (8 hex chars of its SHA-256). */
+  S360_CODEC_KEY_ID: z.string().regex(keyId, "expected 1-64 letters, digits, '.', '_' or '-'").optional(),
+  /** Older codec keys, `id:key,id:key`, still accepted for decryption (rotation). */
+  S360_CODEC_OLD_KEYS: codecOldKeys.optional(),
+  /** Bearer token of the codec server (required unless started with --dev). */
+  S360_CODEC_SERVER_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+  /** Origins (the Temporal UI) allowed to call the codec server; default: localhost and 127.0.0.1 on TEMPORAL_UI_PORT. */
+  S360_CODEC_CORS_ORIGINS: origins.optional(),
+  /** Worker: Prometheus /metrics port; 0 turns the endpoint off. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Threshold of the Temporal SDK's own and Core's logs (workflow and activity logs follow LOG_LEVEL). */
+  TEMPORAL_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(50),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(50),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().default(2000),
   TEMPORAL_DEV_SQLITE_PRAGMAS: bool(true),
 });
 
-export type Config = z.infer<typeof envSchema> & { dataDir: string };
+export type Config = z.infer<typeof envSchema> & {
+  dataDir: string;
+  /** Origins allowed to call the codec server (S360_CODEC_CORS_ORIGINS or the default). */
+  codecCorsOrigins: string[];
+};
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -60,5 +103,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
+  const d = parsed.data;
+  if (d.S360_CODEC_KEY_ID !== undefined && d.S360_CODEC_KEY === undefined) {
+    throw new ConfigError('invalid configuration: S360_CODEC_KEY_ID: set only together with S360_CODEC_KEY (the generated key file has its own derived id)');
+  }
+  const codecCorsOrigins = d.S360_CODEC_CORS_ORIGINS
+    ? d.S360_CODEC_CORS_ORIGINS.split(',').map((o) => new URL(o.trim()).origin)
+    : [`http://localhost:${d.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${d.TEMPORAL_UI_PORT}`];
+  return { ...d, dataDir: path.resolve(d.DATA_DIR), codecCorsOrigins };
 }

@@ -91,22 +91,30 @@ export function loadSecretKey(config: { S360_SECRET_KEY?: string | undefined; da
     if (!k) throw new SecretKeyError('S360_SECRET_KEY must be 32 bytes written as 64 hex characters or as base64');
     return k;
   }
-  const file = path.join(config.dataDir, KEY_FILE);
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  if (!fs.existsSync(file)) {
+  return loadOrCreateKeyFile(config.dataDir, KEY_FILE, 'S360_SECRET_KEY');
+}
+
+/**
+ * A 32-byte key kept in `${dir}/${file}`, generated (random, 64 hex characters, mode 0600) on first use.
+ * `envName` is the variable that overrides the file, named in the error when the file is damaged.
+ */
+export function loadOrCreateKeyFile(dir: string, file: string, envName: string): SecretKey {
+  const full = path.join(dir, file);
+  fs.mkdirSync(dir, { recursive: true });
+  if (!fs.existsSync(full)) {
     // Written to a temp file then hard-linked: the key file appears complete or not at all, and a
     // concurrent first start never overwrites the key another process created (EEXIST: use theirs).
-    const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+    const tmp = `${full}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
     fs.writeFileSync(tmp, `${crypto.randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
     try {
-      fs.linkSync(tmp, file);
+      fs.linkSync(tmp, full);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     } finally {
       fs.rmSync(tmp, { force: true });
     }
   }
-  const k = parseSecretKey(fs.readFileSync(file, 'utf8'));
-  if (!k) throw new SecretKeyError(`${file} does not hold a 32-byte key (64 hex characters); fix it or set S360_SECRET_KEY`);
+  const k = parseSecretKey(fs.readFileSync(full, 'utf8'));
+  if (!k) throw new SecretKeyError(`${full} does not hold a 32-byte key (64 hex characters); fix it or set ${envName}`);
   return k;
 }

@@ -4,6 +4,7 @@
 //
 // Usage: npm test [-- <file or folder> ...]
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureTemporalCli } from '../temporal/cli-binary';
@@ -45,6 +46,11 @@ async function run(): Promise<number> {
     }
   }
   env.TEMPORAL_LOG_LEVEL ??= 'ERROR';
+  env.LOG_LEVEL ??= 'error';
+  // One payload-codec key for the whole run, shared by test processes and the CLIs/workers they spawn (whatever
+  // their DATA_DIR); no /metrics port unless a test asks for one.
+  env.S360_CODEC_KEY ??= randomBytes(32).toString('hex');
+  env.METRICS_PORT ??= '0';
   env.DATABASE_TEST_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
   // spec for people, TAP into a file so that a plain closing line can be printed whatever happens.
   const tapFile = path.join(root, '.data', 'test-results.tap');

@@ -1,16 +1,20 @@
 // Temporal client connection and namespace setup (search attributes), shared by the CLI, dev and workers.
 import { Client, Connection } from '@temporalio/client';
+import { getDataConverter } from '../codec/data-converter';
+import type { CodecKeyConfig } from '../codec/keys';
 import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 import type { Config } from '../config';
 
-export async function connectClient(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'>): Promise<Client> {
+/** A client with the product's data converter (payloads encrypted with the codec key, see codec/). */
+export async function connectClient(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'> & CodecKeyConfig): Promise<Client> {
+  const dataConverter = getDataConverter(config); // before connecting: a bad key leaves nothing open
   let connection: Connection;
   try {
     connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: '10s' });
   } catch (err) {
     throw new Error(`cannot reach Temporal at TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS}: ${(err as Error).message}`, { cause: err });
   }
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
 }
 
 /** Numeric IndexedValueType of the operator API for each of our search attribute types. */

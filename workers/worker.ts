@@ -3,8 +3,12 @@
 //  - fan-out task queue: the activities that start/signal ticket workflows, with few slots, so that creating
 //    100,000 ticket workflows never takes the slots the injection itself needs.
 import path from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH, getDataConverter } from '../codec/data-converter';
 import { fanoutTaskQueue } from '../common/ids';
+import { loadConfig } from '../config';
+import { PinoRuntimeLogger, getLogger, type AppLogLevel } from '../observability/logger';
 import type { Activities } from '../activities/types';
 
 export interface WorkerTuning {
@@ -23,11 +27,40 @@ export const DEFAULT_TUNING: WorkerTuning = {
 };
 
 let runtimeInstalled = false;
-/** Installs the SDK runtime once per process (logger level; Core logs go through it). */
-export function installRuntime(level: LogLevel = (process.env.TEMPORAL_LOG_LEVEL as LogLevel | undefined) ?? 'WARN'): void {
-  if (runtimeInstalled) return;
+let coreMetrics: string | undefined;
+
+export interface RuntimeInstallOptions {
+  /** host:port for the SDK's Prometheus exporter (Core metrics); unset: no SDK metrics. */
+  metricsBindAddress?: string;
+}
+
+/**
+ * Installs the SDK runtime once per process; later calls do nothing and return false. Its logger writes JSON
+ * through pino (observability/logger.ts): workflow and activity `log` at LOG_LEVEL, the SDK's own and Core's logs
+ * at `level` (default TEMPORAL_LOG_LEVEL, WARN). An explicit `level` (tests: `installRuntime('ERROR')`) applies to
+ * workflow and activity logs as well.
+ */
+export function installRuntime(level?: LogLevel, opts: RuntimeInstallOptions = {}): boolean {
+  if (runtimeInstalled) return false;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(level) });
+  const config = loadConfig();
+  const sdk = level ?? config.TEMPORAL_LOG_LEVEL;
+  const app: AppLogLevel = level ? (level.toLowerCase() as AppLogLevel) : config.LOG_LEVEL;
+  const logger = new PinoRuntimeLogger(getLogger(config.LOG_LEVEL), { app, sdk });
+  coreMetrics = opts.metricsBindAddress;
+  Runtime.install({
+    logger,
+    telemetryOptions: {
+      logging: { filter: { core: sdk, other: 'ERROR' }, forward: {} },
+      ...(opts.metricsBindAddress ? { metrics: { prometheus: { bindAddress: opts.metricsBindAddress } } } : {}),
+    },
+  });
+  return true;
+}
+
+/** URL of the SDK's Prometheus exporter when installRuntime() enabled it. */
+export function coreMetricsUrl(): string | undefined {
+  return coreMetrics ? `http://${coreMetrics}/metrics` : undefined;
 }
 
 let bundle: Promise<{ code: string }> | undefined;
@@ -35,6 +68,8 @@ let bundle: Promise<{ code: string }> | undefined;
 export function workflowBundle(): Promise<{ code: string }> {
   bundle ??= bundleWorkflowCode({
     workflowsPath: path.resolve(__dirname, '../workflows/index.ts'),
+    // Failures raised in workflow code are encoded like the others (message and stack trace encrypted).
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: new DefaultLogger('WARN'),
   });
   return bundle;
@@ -53,14 +88,18 @@ export async function createWorkers(opts: {
   taskQueue: string;
   activities: Activities;
   tuning?: Partial<WorkerTuning>;
+  /** Default: getDataConverter() for this process's environment (the codec key the clients use). */
+  dataConverter?: DataConverter;
 }): Promise<Workers> {
   const tuning = { ...DEFAULT_TUNING, ...opts.tuning };
+  const dataConverter = opts.dataConverter ?? getDataConverter();
   const { notifyTicketWorkflows, notifyCardWorkflows, ...mainActivities } = opts.activities;
   const main = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(),
+    dataConverter,
     activities: mainActivities,
     maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTaskExecutions,
@@ -71,6 +110,7 @@ export async function createWorkers(opts: {
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: fanoutTaskQueue(opts.taskQueue),
+    dataConverter,
     activities: { notifyTicketWorkflows, notifyCardWorkflows },
     maxConcurrentActivityTaskExecutions: tuning.fanoutActivitySlots,
     shutdownGraceTime: '10s',

@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { getDataConverter } from '../../codec/data-converter';
 import { installRuntime, workflowBundle } from '../../workers/worker';
 
 const dir = path.join(__dirname, 'histories');
@@ -24,7 +25,8 @@ describe('replay of recorded histories', () => {
 
   test('every history replays against the current workflow code', async () => {
     installRuntime();
-    const results = Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, files.map(load));
+    // The production data converter: the histories were recorded before the codec, its decode passes them through.
+    const results = Worker.runReplayHistories({ workflowBundle: await workflowBundle(), dataConverter: getDataConverter() }, files.map(load));
     const failures: string[] = [];
     let n = 0;
     for await (const r of results) {
