@@ -8,6 +8,7 @@ import { register as registerSetup } from './setup';
 import { register as registerWorker } from './worker';
 import { register as registerRun } from './run';
 import { register as registerOps } from './ops';
+import { register as registerCodecServer } from './codec-server';
 
 export function registerCommands(program: Command): void {
   registerDb(program);
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerWorker(program);
   registerRun(program);
   registerOps(program);
+  registerCodecServer(program);
 }

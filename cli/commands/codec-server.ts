@@ -1,0 +1,60 @@
+// `s360-tixngo codec-server`: decodes the encrypted payloads for the Temporal Web UI (and `temporal --codec-endpoint`),
+// with the same key as the workers (S360_CODEC_KEY, or DATA_DIR/codec.key).
+import crypto from 'node:crypto';
+import type { Command } from 'commander';
+import { getPayloadCodec } from '../../codec/data-converter';
+import { startCodecServer } from '../../codec/server';
+import { loadConfig } from '../../config';
+import { getLogger } from '../../observability/logger';
+import { CliError } from '../util';
+
+export interface CodecServerCliOptions {
+  port: string;
+  host: string;
+  dev?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('codec-server')
+    .description('serve /decode and /encode for the Temporal UI (payloads are AES-256-GCM encrypted); needs S360_CODEC_SERVER_TOKEN')
+    .option('--port <n>', 'port to listen on', '8234')
+    .option('--host <ip>', 'address to listen on', '127.0.0.1')
+    .option('--dev', 'local development: generate a token for this run when S360_CODEC_SERVER_TOKEN is unset, and print it')
+    .addHelpText(
+      'after',
+      `
+Every request needs "Authorization: Bearer <S360_CODEC_SERVER_TOKEN>"; browsers can instead sign in once on the
+server's own page (GET /), which sets a cookie. Only the Temporal UI origins may call it from a browser
+(S360_CODEC_CORS_ORIGINS, default http://localhost:$TEMPORAL_UI_PORT and http://127.0.0.1:$TEMPORAL_UI_PORT).
+Temporal UI: Codec Server settings -> endpoint http://<host>:<port>, "Include cross-origin credentials" on; or
+start the dev server with --ui-codec-endpoint http://<host>:<port>.`,
+    )
+    .action(async (opts: CodecServerCliOptions) => {
+      const config = loadConfig();
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port: expected a port number, got '${opts.port}'`);
+      let token = config.S360_CODEC_SERVER_TOKEN;
+      let generated = false;
+      if (!token) {
+        if (!opts.dev) {
+          throw new CliError('S360_CODEC_SERVER_TOKEN is not set: the codec server refuses to start without a token (at least 16 characters); for local development only, pass --dev to generate one');
+        }
+        token = crypto.randomBytes(24).toString('base64url');
+        generated = true;
+      }
+      const codec = getPayloadCodec(config);
+      const server = await startCodecServer({ codec, token, allowedOrigins: config.codecCorsOrigins, host: opts.host, port, log: getLogger(config.LOG_LEVEL) });
+      const say = (s: string) => process.stderr.write(`${s}\n`);
+      say(`codec server on ${server.url} (key id ${codec.keyId}; decrypts ${codec.keyIds.join(', ')})`);
+      say(`  CORS origins: ${config.codecCorsOrigins.join(', ')}`);
+      if (generated) say(`  token (generated for this run, --dev): ${token}`);
+      say(`  browser sign-in: ${server.url}/   then the Temporal UI's Codec Server endpoint: ${server.url} ("Include cross-origin credentials" on)`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await server.close();
+    });
+}

@@ -1,0 +1,234 @@
+// Codec server: the remote encoder/decoder the Temporal Web UI (and `temporal --codec-endpoint`) call to show the
+// encrypted payloads in clear, for the people allowed to see them.
+//
+//   POST …/decode, POST …/encode   body and answer: {"payloads":[{"metadata":{"k":"<base64>"},"data":"<base64>"}]}
+//                                  (protobuf JSON of Payloads; only the last path segment counts, per the protocol)
+//   OPTIONS                        CORS preflight, answered for the allowed origins only
+//   GET /, POST /login             sign-in page for browsers: the token, once, sets an HttpOnly SameSite=Strict
+//                                  cookie, so a UI served over plain http (which never sends its own Authorization
+//                                  header there) can decode with "Include cross-origin credentials"
+//   GET /health                    "ok"
+//
+// Every encode/decode needs `Authorization: Bearer <S360_CODEC_SERVER_TOKEN>` (or that cookie). CORS answers only the
+// configured UI origins; a browser request from any other origin is refused. Logs carry method, path, status,
+// payload count, origin and namespace: never a payload, a token or a key.
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Payload } from '@temporalio/common';
+import type { Logger as PinoLogger } from 'pino';
+import type { EncryptionCodec } from './encryption-codec';
+
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const COOKIE_MAX_AGE_S = 12 * 3600;
+const ALLOWED_HEADERS = 'Authorization, Authorization-Extras, Content-Type, X-Namespace';
+
+export interface CodecServerOptions {
+  codec: EncryptionCodec;
+  /** Bearer token every encode/decode request must carry. */
+  token: string;
+  /** Exact origins (scheme://host:port) allowed by CORS, e.g. http://localhost:8233. */
+  allowedOrigins: readonly string[];
+  log?: PinoLogger;
+}
+
+export interface RunningCodecServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+interface JsonPayload {
+  metadata?: Record<string, string> | null;
+  data?: string | null;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const sha256 = (s: string) => crypto.createHash('sha256').update(s, 'utf8').digest();
+const sameSecret = (a: string, b: string) => crypto.timingSafeEqual(sha256(a), sha256(b));
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+function b64(v: unknown, where: string): Uint8Array {
+  if (typeof v !== 'string' || !BASE64.test(v)) throw new HttpError(400, `${where}: expected a base64 string`);
+  return Buffer.from(v, 'base64');
+}
+
+/** protobuf JSON -> Payload (throws 400 on a wrong shape; the message never quotes the data). */
+export function payloadFromJson(v: unknown, i: number): Payload {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new HttpError(400, `payloads[${i}]: expected an object`);
+  const p = v as JsonPayload;
+  const metadata: Record<string, Uint8Array> = {};
+  if (p.metadata !== undefined && p.metadata !== null) {
+    if (typeof p.metadata !== 'object' || Array.isArray(p.metadata)) throw new HttpError(400, `payloads[${i}].metadata: expected an object`);
+    for (const [k, val] of Object.entries(p.metadata)) metadata[k] = b64(val, `payloads[${i}].metadata.${k}`);
+  }
+  return { metadata, data: p.data === undefined || p.data === null ? new Uint8Array() : b64(p.data, `payloads[${i}].data`) };
+}
+
+/** Payload -> protobuf JSON. */
+export function payloadToJson(p: Payload): JsonPayload {
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(p.metadata ?? {})) if (v) metadata[k] = Buffer.from(v).toString('base64');
+  return { metadata, data: Buffer.from(p.data ?? new Uint8Array()).toString('base64') };
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new HttpError(413, `request body above ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
+}
+
+function cookies(req: http.IncomingMessage): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) out.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;line-height:1.5}input{width:100%;padding:.4rem}code{background:#eee;padding:0 .2rem}</style>
+</head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>\n`;
+}
+
+/** The request handler (exported for tests; startCodecServer listens with it). */
+export function createCodecHandler(opts: CodecServerOptions, port: () => number): http.RequestListener {
+  const allowed = new Set(opts.allowedOrigins);
+  const cookieName = () => `s360_codec_${port()}`;
+  // The cookie holds a MAC of the token, not the token: changing the token signs every browser out.
+  const session = crypto.createHmac('sha256', opts.token).update('s360-tixngo codec session v1').digest('base64url');
+
+  const cors = (origin: string | undefined): Record<string, string> =>
+    origin && allowed.has(origin) ? { 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' } : { Vary: 'Origin' };
+
+  const authorized = (req: http.IncomingMessage): boolean => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (m) return sameSecret(m[1]!, opts.token);
+    const c = cookies(req).get(cookieName());
+    return c !== undefined && sameSecret(c, session);
+  };
+
+  return (req, res) => {
+    const started = Date.now();
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+    const path = (req.url ?? '/').split('?')[0]!;
+    const last = path.replace(/\/+$/, '').split('/').pop() ?? '';
+    let count: number | undefined;
+    const done = (status: number, headers: Record<string, string>, body: string) => {
+      res.writeHead(status, { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers }).end(body);
+      const ns = req.headers['x-namespace'];
+      opts.log?.info({ method: req.method, path, status, payloads: count, origin, namespace: typeof ns === 'string' ? ns : undefined, ms: Date.now() - started }, 'codec request');
+    };
+    const json = (status: number, body: unknown, extra: Record<string, string> = {}) =>
+      done(status, { 'Content-Type': 'application/json', ...cors(origin), ...extra }, JSON.stringify(body));
+    const html = (status: number, body: string, extra: Record<string, string> = {}) =>
+      done(status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'", 'X-Frame-Options': 'DENY', ...extra }, body);
+
+    void (async () => {
+      if (req.method === 'OPTIONS') {
+        if (!origin || !allowed.has(origin)) return done(403, { Vary: 'Origin' }, '');
+        return done(204, { ...cors(origin), 'Access-Control-Allow-Methods': 'POST, OPTIONS', 'Access-Control-Allow-Headers': ALLOWED_HEADERS, 'Access-Control-Max-Age': '600' }, '');
+      }
+      if (req.method === 'GET' && path === '/health') return done(200, { 'Content-Type': 'text/plain' }, 'ok\n');
+      if (req.method === 'GET' && path === '/') {
+        return html(
+          200,
+          page(
+            's360-tixngo codec server',
+            `<p>Sign this browser in with the codec server token; then, in the Temporal UI's <b>Codec Server</b> settings, set the endpoint to
+<code>${escapeHtml(`http://${req.headers.host ?? 'this-host'}`)}</code> and turn on <b>Include cross-origin credentials</b>.
+Open the UI under the same host name as this page (both <code>localhost</code> or both <code>127.0.0.1</code>).</p>
+<form method="post" action="/login"><label>Token <input type="password" name="token" autocomplete="off" autofocus></label><p><button type="submit">Sign in</button></p></form>`,
+          ),
+        );
+      }
+      if (req.method === 'POST' && path === '/login') {
+        const token = new URLSearchParams(await readBody(req)).get('token') ?? '';
+        if (!token || !sameSecret(token, opts.token)) return html(401, page('Wrong token', '<p><a href="/">Try again</a></p>'));
+        return html(200, page('Signed in', '<p>This browser may now decode payloads in the Temporal UI (for 12 hours).</p>'), {
+          'Set-Cookie': `${cookieName()}=${session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${COOKIE_MAX_AGE_S}`,
+        });
+      }
+      if (req.method !== 'POST' || (last !== 'decode' && last !== 'encode')) return json(404, { error: 'not found: POST …/decode or …/encode' });
+      // A browser page from another origin is refused outright (not only denied the answer).
+      if (origin && !allowed.has(origin)) return done(403, { 'Content-Type': 'application/json', Vary: 'Origin' }, JSON.stringify({ error: 'origin not allowed' }));
+      if (!authorized(req)) return json(401, { error: 'missing or wrong bearer token' }, { 'WWW-Authenticate': 'Bearer realm="s360-tixngo codec"' });
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(await readBody(req));
+      } catch (err) {
+        if (err instanceof HttpError) throw err;
+        throw new HttpError(400, 'body is not JSON');
+      }
+      const list = (parsed as { payloads?: unknown } | null)?.payloads;
+      if (!Array.isArray(list)) throw new HttpError(400, 'expected {"payloads": [...]}');
+      const payloads = list.map(payloadFromJson);
+      count = payloads.length;
+      let out: Payload[];
+      if (last === 'encode') out = payloads.map((p) => opts.codec.encodeOne(p));
+      else {
+        let undecodable = 0;
+        out = payloads.map((p) => {
+          try {
+            return opts.codec.decodeOne(p);
+          } catch {
+            undecodable++; // unknown key id or tampered: returned as it is, the UI shows it encrypted
+            return p;
+          }
+        });
+        if (undecodable) opts.log?.warn({ undecodable, keyIds: opts.codec.keyIds }, 'codec: payloads left encrypted (unknown key id or damaged)');
+      }
+      return json(200, { payloads: out.map(payloadToJson) });
+    })().catch((err: unknown) => {
+      const status = err instanceof HttpError ? err.status : 500;
+      const message = err instanceof HttpError ? err.message : 'internal error';
+      if (status === 500) opts.log?.error({ err: { type: (err as Error)?.name } }, 'codec server error');
+      if (!res.headersSent) json(status, { error: message });
+      else res.end();
+    });
+  };
+}
+
+/** Listens on host:port (port 0: any free port). */
+export async function startCodecServer(opts: CodecServerOptions & { host: string; port: number }): Promise<RunningCodecServer> {
+  let port = opts.port;
+  const server = http.createServer(createCodecHandler(opts, () => port));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`codec server cannot listen on ${opts.host}:${opts.port}: ${err.code ?? err.message}`, { cause: err })));
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  port = addr.port;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
