@@ -1,23 +1,50 @@
 // Assembles a worker process from the configuration: S-360 database, TIXNGO client factory, Temporal client
-// (for the fan-out activities) and the two workers. Used by `s360-tixngo worker` and `s360-tixngo dev`.
+// (for the fan-out activities) and the two workers, plus /metrics on METRICS_PORT. Used by `s360-tixngo worker` and
+// `s360-tixngo dev`.
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { getDataConverter } from '../codec/data-converter';
 import type { Config } from '../config';
 import { closeDb, createDb } from '../db/connection';
 import { createRepository } from '../db/repository';
 import { loadSecretKey } from '../db/secrets';
+import { getLogger } from '../observability/logger';
+import { createMetrics, instrumentActivities, startMetricsServer, type MetricsServer, type ProductMetrics } from '../observability/metrics';
 import { connectClient } from '../temporal/connection';
-import { createWorkers, installRuntime, type Workers } from './worker';
+import { freePort } from '../temporal/dev-server';
+import { coreMetricsUrl, createWorkers, installRuntime, type Workers } from './worker';
 
 export interface RunningWorker {
   workers: Workers;
+  metrics: ProductMetrics;
+  /** URL of /metrics, undefined when METRICS_PORT is 0. */
+  metricsUrl?: string;
   /** Resolves when both workers stopped (after shutdown()). */
   done: Promise<void>;
   shutdown(): Promise<void>;
 }
 
 export async function startWorker(config: Config): Promise<RunningWorker> {
-  installRuntime();
+  // The SDK's Core metrics go to a loopback exporter that /metrics appends (one scrape target).
+  installRuntime(undefined, config.METRICS_PORT > 0 ? { metricsBindAddress: `127.0.0.1:${await freePort()}` } : {});
+  const log = getLogger();
+  const dataConverter = getDataConverter(config); // a bad codec key stops the start before anything is opened
+  const metrics = createMetrics();
+  let metricsServer: MetricsServer | undefined;
+  if (config.METRICS_PORT > 0) {
+    metricsServer = await startMetricsServer({ host: config.METRICS_HOST, port: config.METRICS_PORT, metrics, coreMetricsUrl: coreMetricsUrl() });
+    log.info({ url: metricsServer.url }, 'metrics served');
+  }
+  try {
+    return await assemble(config, dataConverter, metrics, metricsServer);
+  } catch (err) {
+    await metricsServer?.close();
+    throw err;
+  }
+}
+
+async function assemble(config: Config, dataConverter: DataConverter, metrics: ProductMetrics, metricsServer: MetricsServer | undefined): Promise<RunningWorker> {
   const db = await createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
   const repo = createRepository(db);
   const secretKey = loadSecretKey(config);
@@ -28,18 +55,22 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
   } catch (err) {
     throw new Error(`cannot reach Temporal at TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS}: ${(err as Error).message}`, { cause: err });
   }
-  const activities = createActivities({
-    repo,
-    secretKey,
-    client,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    tixngo: { auth: config.TIXNGO_AUTH, keyHeader: config.TIXNGO_KEY_HEADER, timeoutMs: config.TIXNGO_TIMEOUT_MS },
-  });
+  const activities = instrumentActivities(
+    createActivities({
+      repo,
+      secretKey,
+      client,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      tixngo: { auth: config.TIXNGO_AUTH, keyHeader: config.TIXNGO_KEY_HEADER, timeoutMs: config.TIXNGO_TIMEOUT_MS },
+    }),
+    metrics,
+  );
   const workers = await createWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities,
+    dataConverter,
     tuning: {
       maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
@@ -50,9 +81,12 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
     await connection.close().catch(() => undefined);
     await client.connection.close().catch(() => undefined);
     await closeDb(db).catch(() => undefined);
+    await metricsServer?.close();
   });
   return {
     workers,
+    metrics,
+    metricsUrl: metricsServer?.url,
     done,
     shutdown: async () => {
       workers.shutdown();

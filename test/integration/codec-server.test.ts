@@ -54,7 +54,8 @@ describe('codec server', () => {
 
   test('no token, a wrong token, or a malformed header: 401, nothing decoded', async () => {
     const fromWorker = payloadToJson((await codec.encode([defaultPayloadConverter.toPayload(holder)]))[0]!);
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: `Basic ${TOKEN}` }, { authorization: `Bearer ${TOKEN}x` }]) {
+    const cases: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: `Basic ${TOKEN}` }, { authorization: `Bearer ${TOKEN}x` }];
+    for (const headers of cases) {
       const res = await post('/decode', [fromWorker], headers);
       assert.equal(res.status, 401, JSON.stringify(headers));
       assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
