@@ -23,7 +23,7 @@ test('docker-compose.yml parses, every dependency is a service, commands are rea
     for (const d of deps) assert.ok(names.includes(d), `${name} depends on unknown service ${d}`);
     const cmd = (svc.command ?? []).join(' ');
     for (const m of cmd.matchAll(/bin\/s360-tixngo\.js (\S+)/g)) {
-      assert.ok(['worker', 'simulator', 'setup', 'db'].includes(m[1]!), `${name} runs a known command, not ${m[1]}`);
+      assert.ok(['worker', 'simulator', 'setup', 'db', 'codec-server'].includes(m[1]!), `${name} runs a known command, not ${m[1]}`);
     }
   }
   assert.ok(fs.existsSync(path.join(root, 'Dockerfile')), 'the build context has a Dockerfile');
