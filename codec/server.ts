@@ -138,6 +138,7 @@ export function createCodecHandler(opts: CodecServerOptions, port: () => number)
     let count: number | undefined;
     const done = (status: number, headers: Record<string, string>, body: string) => {
       res.writeHead(status, { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers }).end(body);
+      if (path === '/health') return; // probes: not logged
       const ns = req.headers['x-namespace'];
       opts.log?.info({ method: req.method, path, status, payloads: count, origin, namespace: typeof ns === 'string' ? ns : undefined, ms: Date.now() - started }, 'codec request');
     };
