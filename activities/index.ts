@@ -32,6 +32,7 @@ import { buildPrivilegePayload, buildTicketPayload, showDeletedTicketFor } from 
 import { chunks, matchesFilters, missingHolderFields, skipper } from './params';
 import { splitTicketRefs } from '../contract/function-params';
 import { formatIssues, injectionTicketSchema, issuePath } from '../tixngo/contract';
+import { createNotifyActivities, type Mailer } from './notify';
 import type { Activities, BatchInput, BatchResultBase, InterfaceInfo, NotifyResult } from './types';
 
 export interface ActivityDeps {
@@ -45,6 +46,8 @@ export interface ActivityDeps {
   fanoutConcurrency?: number;
   /** How long interface rows and credentials are cached (default 30 s; tests use 0 to see changes at once). */
   interfaceCacheMs?: number;
+  /** SMTP mailer of the error e-mails (mailerFromConfig); undefined: they are logged as skipped. */
+  mailer?: Mailer;
 }
 
 const DEFAULT_CACHE_MS = 30_000;
@@ -227,6 +230,8 @@ export function createActivities(deps: ActivityDeps): Activities {
   }
 
   const activities: Activities = {
+    // Error e-mails (activities/notify.ts): the same object for every worker, so none can miss the activity.
+    ...createNotifyActivities({ repo, mailer: deps.mailer }),
     async resolveInterface(name): Promise<InterfaceInfo> {
       const row = await iface(name);
       const kr = row.customParams.killRatio;

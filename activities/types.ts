@@ -77,6 +77,29 @@ export interface NotifyResult {
   closed: number;
 }
 
+/** A function run that needs a person: ended ERROR or WARNING, or failed (the workflow rethrows). */
+export interface NotifyRunOutcomeInput {
+  interfaceName: string;
+  fn: InterfaceFunction;
+  /** S-360 function_execution id: the failed tickets are read from the error log rows of this run. */
+  executionId: string;
+  /** Idempotency key: the function workflow and the first run of its chain (the run of the execution row). */
+  workflowId: string;
+  runId: string;
+  outcome: ExecutionOutcome | 'FAILED';
+  counts: FunctionCounts;
+  eventCode?: string;
+  /** Why the run failed (outcome FAILED); no secrets (see activities/failures.ts). */
+  error?: string;
+}
+export interface NotifyRunOutcomeResult {
+  sent: boolean;
+  /** Why nothing was sent. */
+  skipped?: 'already-sent' | 'no-recipients' | 'smtp-not-configured' | 'unknown-interface';
+  recipients: number;
+  messageId?: string;
+}
+
 export interface Activities {
   resolveInterface(name: string): Promise<InterfaceInfo>;
   startExecution(input: { interfaceName: string; fn: InterfaceFunction; workflowId: string; runId: string }): Promise<string>;
@@ -94,4 +117,6 @@ export interface Activities {
   readTixngoStatus(input: { interfaceName: string; ticketId: string }): Promise<{ found: boolean; tixngoStatus?: TixngoStatus; version?: number }>;
   resolveItemErrors(input: { interfaceName: string; fn: InterfaceFunction; itemKind: 'ticket' | 'card'; itemIds: string[] }): Promise<void>;
   recordItemError(input: { interfaceName: string; fn: InterfaceFunction; itemKind: 'ticket' | 'card'; itemId: string; type: string; message: string; field?: string }): Promise<void>;
+  /** One e-mail to the interface's notification recipients about a run that needs a person (activities/notify.ts). */
+  notifyRunOutcome(input: NotifyRunOutcomeInput): Promise<NotifyRunOutcomeResult>;
 }

@@ -13,6 +13,9 @@ const bool = (def: boolean) =>
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7233');
+const smtpUrl = z
+  .string()
+  .refine((v) => URL.canParse(v) && /^smtps?:$/.test(new URL(v).protocol), 'expected an smtp:// or smtps:// URL, e.g. smtp://127.0.0.1:2525');
 
 const postgresUrl = z
   .string()
@@ -82,6 +85,10 @@ export const envSchema = z.object({
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(50),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().default(2000),
   TEMPORAL_DEV_SQLITE_PRAGMAS: bool(true),
+  /** SMTP server for the error e-mails (activities/notify.ts); unset: notifications are logged as skipped. */
+  SMTP_URL: smtpUrl.optional(),
+  /** Sender of the error e-mails. */
+  SMTP_FROM: z.string().min(3).default('s360-tixngo <s360-tixngo@localhost>'),
 });
 
 export type Config = z.infer<typeof envSchema> & {

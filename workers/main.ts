@@ -4,6 +4,7 @@
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { mailerFromConfig } from '../activities/notify';
 import { getDataConverter } from '../codec/data-converter';
 import type { Config } from '../config';
 import { closeDb, createDb } from '../db/connection';
@@ -62,6 +63,7 @@ async function assemble(config: Config, dataConverter: DataConverter, metrics: P
       client,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       tixngo: { auth: config.TIXNGO_AUTH, keyHeader: config.TIXNGO_KEY_HEADER, timeoutMs: config.TIXNGO_TIMEOUT_MS },
+      mailer: mailerFromConfig(config),
     }),
     metrics,
   );

@@ -6,8 +6,8 @@
 // start, bounded concurrency, own task queue) is scheduled without waiting, so it overlaps the next batches
 // instead of delaying them. A ticket that fails is recorded (S-360 error log + its workflow in needs attention)
 // while the rest of its batch proceeds; the run then ends with outcome ERROR, as S-360 does, until it is fixed.
-import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo, log } from '@temporalio/workflow';
-import type { BatchResultBase, InterfaceInfo } from '../activities/types';
+import { ApplicationFailure, ContinueAsNew, allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo, log } from '@temporalio/workflow';
+import type { BatchResultBase, InterfaceInfo, NotifyRunOutcomeInput } from '../activities/types';
 import type { InterfaceFunction, ExecutionOutcome } from '../common/domain';
 import { ERR_KILL_RATIO } from '../common/errors';
 import {
@@ -23,6 +23,19 @@ import { activities, continueAsNewDue, extractError, nowIso } from './support';
 const MAX_REPORTED_FAILURES = 100;
 
 type Acts = ReturnType<typeof activities>;
+
+/** Patch id of the error e-mail at the end of a run (histories recorded before it replay without the activity). */
+export const NOTIFY_RUN_OUTCOME_PATCH = 'notify-run-outcome';
+
+/** E-mails the interface's recipients about a run that needs a person; a failure is logged, never rethrown. */
+async function notifyRunOutcome(acts: Acts, input: NotifyRunOutcomeInput): Promise<void> {
+  if (!patched(NOTIFY_RUN_OUTCOME_PATCH)) return;
+  try {
+    await acts.notify.notifyRunOutcome(input);
+  } catch (err) {
+    log.warn('run outcome e-mail not sent; the run goes on', { fn: input.fn, outcome: input.outcome, error: extractError(err).message });
+  }
+}
 
 interface BatchContext {
   acts: Acts;
@@ -99,18 +112,18 @@ async function runFunction(fn: InterfaceFunction, input: FunctionRunInput, step:
     }
     await Promise.all(pending);
   } catch (err) {
+    if (err instanceof ContinueAsNew) throw err; // not a failure: the run goes on in the next execution
     const x = extractError(err);
     await acts.db.finishExecution({ executionId, outcome: 'ERROR', counts: progress.counts, error: x.message });
-    throw ApplicationFailure.create({
-      type: x.type,
-      message: `${fn} on interface ${iface.name} stopped after ${progress.counts.succeeded} succeeded: ${x.message}`,
-      nonRetryable: true,
-    });
+    const message = `${fn} on interface ${iface.name} stopped after ${progress.counts.succeeded} succeeded: ${x.message}`;
+    await notifyRunOutcome(acts, { ...notifyKey(), interfaceName: iface.name, fn, executionId, outcome: 'FAILED', counts: progress.counts, eventCode: input.eventCode, error: message });
+    throw ApplicationFailure.create({ type: x.type, message, nonRetryable: true });
   }
 
   const c = progress.counts;
   const outcome: ExecutionOutcome = c.failed > 0 ? 'ERROR' : c.skipped > 0 ? 'WARNING' : 'OK';
   await acts.db.finishExecution({ executionId, outcome, counts: c });
+  if (outcome !== 'OK') await notifyRunOutcome(acts, { ...notifyKey(), interfaceName: iface.name, fn, executionId, outcome, counts: c, eventCode: input.eventCode });
   await condition(allHandlersFinished);
   return {
     function: fn,
@@ -121,6 +134,12 @@ async function runFunction(fn: InterfaceFunction, input: FunctionRunInput, step:
     durationMs: Date.now() - Date.parse(progress.startedAt),
     failures: progress.failures,
   };
+}
+
+/** The idempotency key of a run's e-mail: the workflow and the first run of its chain (the execution row's run). */
+function notifyKey(): { workflowId: string; runId: string } {
+  const info = workflowInfo();
+  return { workflowId: info.workflowId, runId: info.firstExecutionRunId };
 }
 
 function notifyTickets(ctx: BatchContext, items: { ticketId: string; eventCode: string; event: TicketEvent }[]) {

@@ -23,10 +23,20 @@ const tixngoOptions: ActivityOptions = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
 };
 
+/**
+ * The error e-mail of a run: a few quick attempts, then the workflow carries on without it (a failing SMTP server
+ * never fails a function run).
+ */
+const notifyOptions: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+};
+
 export function activities() {
   return {
     db: proxyActivities<Activities>(dbOptions),
     tixngo: proxyActivities<Activities>(tixngoOptions),
+    notify: proxyActivities<Activities>(notifyOptions),
     /** Starting/signalling ticket workflows runs on its own task queue so it never takes the injection's slots. */
     fanout: proxyActivities<Activities>({
       taskQueue: fanoutTaskQueue(workflowInfo().taskQueue),

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
+import type { Mailer } from '../../activities/notify';
 import { createRepository, type Repository } from '../../db/repository';
 import type { SecretKey } from '../../db/secrets';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server';
@@ -30,7 +31,17 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function createStack(opts: { backend?: Backend; sim?: SimulatorOptions; apiKey?: string; inProcessWorker?: boolean } = {}): Promise<Stack> {
+export interface StackOptions {
+  backend?: Backend;
+  sim?: SimulatorOptions;
+  apiKey?: string;
+  inProcessWorker?: boolean;
+  /** The interface's e-mail recipients (§2.1) and the mailer of the error e-mails (default: none, logged as skipped). */
+  notificationEmails?: string[];
+  mailer?: Mailer;
+}
+
+export async function createStack(opts: StackOptions = {}): Promise<Stack> {
   installRuntime();
   const env = await createTestEnv();
   const db = await withTestDb(opts.backend ?? 'pg');
@@ -45,7 +56,7 @@ export async function createStack(opts: { backend?: Backend; sim?: SimulatorOpti
   const taskQueue = `it-${randomUUID()}`;
   const interfaceName = `it${randomUUID().slice(0, 8)}`;
   await repo.addInterface(
-    { name: interfaceName, url: sim.interfaceUrl, loginEmail: 'organizer@example.org', apiKey: opts.apiKey ?? opts.sim?.apiKey ?? 'test-api-key', notificationEmails: [], customParams: {} },
+    { name: interfaceName, url: sim.interfaceUrl, loginEmail: 'organizer@example.org', apiKey: opts.apiKey ?? opts.sim?.apiKey ?? 'test-api-key', notificationEmails: opts.notificationEmails ?? [], customParams: {} },
     secretKey,
   );
   let workers: Workers | undefined;
@@ -56,6 +67,7 @@ export async function createStack(opts: { backend?: Backend; sim?: SimulatorOpti
     client: env.client,
     taskQueue,
     tixngo: { auth: 'header', keyHeader: 'X-TIXNGO-KEY', timeoutMs: 5_000 },
+    mailer: opts.mailer,
     interfaceCacheMs: 0,
   });
   const stack: Stack = {

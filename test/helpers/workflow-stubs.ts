@@ -33,6 +33,7 @@ export function stubActivities(overrides: Partial<Activities> = {}): { activitie
     readTixngoStatus: async () => ({ found: true, tixngoStatus: 'DELETION_PENDING' }),
     resolveItemErrors: async () => undefined,
     recordItemError: async () => undefined,
+    notifyRunOutcome: async () => ({ sent: true, recipients: 1, messageId: '<stub@s360-tixngo>' }),
   };
   const merged = { ...base, ...overrides } as Activities;
   const activities = Object.fromEntries(

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { backendOf, closeDb, createDb, DatabaseConnectionError, pgliteDir } from '../../db/connection';
 import { migrateLatest, migrateRollbackAll, migrationStatus } from '../../db/migrate';
+import { MIGRATIONS } from '../../db/migrations';
 import { createRepository } from '../../db/repository';
 import { BACKENDS, randomSecretKey, testServerUrl, withTestDb } from '../helpers/db';
 
@@ -94,10 +95,11 @@ for (const backend of BACKENDS) {
         const before = await tables();
         assert.deepEqual(before, ['card', 'feedback_state', 'function_execution', 'interface_error', 'mobile_ticket', 'mobile_ticket_history', 'performance', 'processing_marker', 'ticket', 'tixngo_interface']);
         assert.deepEqual(await migrateLatest(db.knex), []);
-        assert.deepEqual(await migrateRollbackAll(db.knex), ['001_initial']);
+        const all = MIGRATIONS.map((m) => m.name);
+        assert.deepEqual(await migrateRollbackAll(db.knex), [...all].reverse());
         assert.deepEqual(await tables(), []);
-        assert.deepEqual((await migrationStatus(db.knex)).pending, ['001_initial']);
-        assert.deepEqual(await migrateLatest(db.knex), ['001_initial']);
+        assert.deepEqual((await migrationStatus(db.knex)).pending, all);
+        assert.deepEqual(await migrateLatest(db.knex), all);
         assert.deepEqual(await tables(), before);
       } finally {
         await db.close();
