@@ -6,17 +6,21 @@
 //
 // It uses a real dev server (found or built like the tests do) and stub activities, so the recorded histories
 // depend only on workflow code.
+//
+// Not written here, kept on purpose: injectTickets-before-notify-patch.json, an ERROR run recorded before the error
+// e-mail step (patch 'notify-run-outcome' in workflows/functions.ts); it proves that runs started before that change
+// still replay.
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import type { WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import { ticketWorkflowId, cardWorkflowId } from '../common/ids';
 import { createWorkers, installRuntime } from '../workers/worker';
 import { cardEventSignal, cancelSignal, getStateQuery, requestRetryUpdate, ticketEventSignal, type TicketState } from '../workflows/messages';
 import { createTestEnv } from '../test/helpers/temporal';
-import { stubActivities } from '../test/helpers/workflow-stubs';
-import { ERR_TIXNGO_REJECTED } from '../common/errors';
+import { nonRetryable, stubActivities } from '../test/helpers/workflow-stubs';
+import { ERR_TIXNGO_REJECTED, ERR_TIXNGO_UNAUTHORIZED } from '../common/errors';
 
 const outDir = path.resolve(__dirname, '../test/replay/histories');
 
@@ -28,7 +32,9 @@ async function main(): Promise<void> {
   let injectOk = false;
   const { activities } = stubActivities({
     injectTicketBatch: async (i) =>
-      i.itemIds
+      i.interfaceName === 'unauthorized'
+        ? Promise.reject(nonRetryable(ERR_TIXNGO_UNAUTHORIZED, 'injection: login or API key refused'))
+        : i.itemIds
         ? injectOk
           ? { selected: 1, rejected: [], skipped: 0, done: true, tixngoCalls: 1, accepted: [{ ticketId: i.itemIds[0]!, eventCode: 'E1' }] }
           : { selected: 1, rejected: [{ itemId: i.itemIds[0]!, eventCode: 'E1', type: ERR_TIXNGO_REJECTED, message: 'bad', field: 'spectatorDetails.email' }], skipped: 0, done: true, tixngoCalls: 1, accepted: [] }
@@ -52,9 +58,15 @@ async function main(): Promise<void> {
     pushControlledBatch: async () => ({ selected: 1, rejected: [], skipped: 0, done: true, tixngoCalls: 1, pushed: [{ ticketId: '904', eventCode: 'E1', tixngoStatus: 'CONTROLLED' }] }),
     syncFeedbackPage: async () => ({ changed: [{ ticketId: '905', eventCode: 'E1', tixngoStatus: 'DOWNLOADED', version: 2 }], unknown: 0, received: 1, hasMore: false, tixngoCalls: 1 }),
     injectPrivilegeBatch: async () => ({ selected: 1, rejected: [], skipped: 0, done: true, tixngoCalls: 1, accepted: [{ cardId: '801', productCode: 'SEASON-1' }] }),
+    // The error e-mail: sent, except for the interface whose SMTP server is down (3 attempts, the run goes on).
+    notifyRunOutcome: async (i) =>
+      i.interfaceName === 'smtp-down' ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:2525')) : { sent: true, recipients: 1, messageId: '<rec@s360-tixngo>' },
     readTixngoStatus: async () => ({ found: true, tixngoStatus: ++polls >= 3 ? 'DELETED' : 'DELETION_PENDING', version: polls }),
   });
-  const workers = await createWorkers({ connection: env.nativeConnection, namespace: 'default', taskQueue, activities });
+  // Histories are committed in plain JSON, without the payload codec: readable whatever the codec key (the replay test
+  // decodes with the production converter, which passes unencrypted payloads through), and only ids in them anyway.
+  const client = new Client({ connection: env.connection, namespace: 'default' });
+  const workers = await createWorkers({ connection: env.nativeConnection, namespace: 'default', taskQueue, activities, dataConverter: {} });
   const running = workers.run();
   const saved: string[] = [];
   const save = async (name: string, handle: WorkflowHandle) => {
@@ -79,13 +91,21 @@ async function main(): Promise<void> {
       ['feedbackSync', 'feedbackSync'],
       ['injectPrivileges', 'injectPrivileges'],
     ] as const) {
-      const h = await env.client.workflow.start(type, { taskQueue, workflowId: `record-${name}-${randomUUID()}`, args: [fnInput] });
+      const h = await client.workflow.start(type, { taskQueue, workflowId: `record-${name}-${randomUUID()}`, args: [fnInput] });
       await h.result();
       await save(name, h);
     }
 
+    // Error e-mails: a failed run (notified, then fails) and an ERROR run whose e-mail cannot be sent (goes on).
+    const failed = await client.workflow.start('injectTickets', { taskQueue, workflowId: `record-failed-${randomUUID()}`, args: [{ interfaceName: 'unauthorized' }] });
+    await failed.result().catch(() => undefined);
+    await save('injectTickets-failed-notified', failed);
+    const smtpDown = await client.workflow.start('injectTickets', { taskQueue, workflowId: `record-smtp-down-${randomUUID()}`, args: [{ ...fnInput, interfaceName: 'smtp-down' }] });
+    await smtpDown.result();
+    await save('injectTickets-notify-failed', smtpDown);
+
     // Ticket: injected, cancelled by signal, deletion polled until DELETED.
-    const t1 = await env.client.workflow.start('ticketLifecycle', {
+    const t1 = await client.workflow.start('ticketLifecycle', {
       taskQueue,
       workflowId: ticketWorkflowId(`rec-${randomUUID()}`),
       args: [{ ticketId: '903', eventCode: 'E1', interfaceName: 'demo', options: { deletionPollInitialMs: 20, deletionPollMaxMs: 50 } }],
@@ -96,7 +116,7 @@ async function main(): Promise<void> {
     await save('ticketLifecycle-cancel-deleted', t1);
 
     // Ticket: rejected at injection, needs attention, retried twice (fails, then succeeds), then controlled.
-    const t2 = await env.client.workflow.start('ticketLifecycle', {
+    const t2 = await client.workflow.start('ticketLifecycle', {
       taskQueue,
       workflowId: ticketWorkflowId(`rec-${randomUUID()}`),
       args: [{ ticketId: '902', eventCode: 'E1', interfaceName: 'demo' }],
@@ -115,7 +135,7 @@ async function main(): Promise<void> {
     await save('ticketLifecycle-attention-retry-controlled', t2);
 
     // Card: injected.
-    const c1 = await env.client.workflow.start('privilegeLifecycle', {
+    const c1 = await client.workflow.start('privilegeLifecycle', {
       taskQueue,
       workflowId: cardWorkflowId(`rec-${randomUUID()}`),
       args: [{ cardId: '801', productCode: 'SEASON-1', interfaceName: 'demo' }],
