@@ -17,3 +17,7 @@ export const fanoutTaskQueue = (taskQueue: string): string => `${taskQueue}-fano
 
 /** One run at a time per function and interface, like S-360 schedules (feedback must never overlap). */
 export const functionWorkflowId = (fn: string, interfaceName: string): string => `${fn.toLowerCase().replace(/_/g, '-')}-${interfaceName}`;
+
+/** The Temporal Schedule of one function of one interface (`schedule-feedback-demo`); its runs get the id
+ * `functionWorkflowId(fn, interface)` followed by `-<nominal time>` (the server appends it to every scheduled start). */
+export const functionScheduleId = (fn: string, interfaceName: string): string => `schedule-${functionWorkflowId(fn, interfaceName)}`;

@@ -3,7 +3,7 @@
 //   - Temporal: the server at TEMPORAL_ADDRESS if one answers, else `temporal server start-dev` with its Web UI,
 //     state in $DATA_DIR/temporal.db so runs survive a restart; search attributes registered;
 //   - TIXNGO: TIXNGO_URL, or the simulator on SIMULATOR_PORT (state in $DATA_DIR/simulator.json);
-//   - a `demo` interface pointing at it, and the worker.
+//   - a `demo` interface pointing at it, its default schedules (manual unless --schedules automatic), and the worker.
 // Ctrl-C stops everything it started, in reverse order, with no orphan process.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,6 +21,8 @@ import { ensureTemporalCli } from '../../temporal/cli-binary';
 import { connectClient, registerSearchAttributes } from '../../temporal/connection';
 import { portAnswers, startDevServer } from '../../temporal/dev-server';
 import { startWorker } from '../../workers/main';
+import { demoScheduleDefinitions, upsertFunctionSchedule, type Launch } from '../../temporal/schedules';
+import { CliError } from '../util';
 
 export const DEMO_INTERFACE = 'demo';
 
@@ -60,7 +62,12 @@ export function register(program: Command): void {
   program
     .command('dev')
     .description('Run the whole product locally with embedded defaults: S-360 database, Temporal dev server + Web UI, TIXNGO simulator, worker')
-    .action(async () => {
+    .option(
+      '--schedules <launch>',
+      "the demo interface's schedules: manual (default: created paused if missing, run them with `schedule trigger`), automatic (created or switched to automatic), none",
+    )
+    .action(async (opts: { schedules?: string }) => {
+      if (opts.schedules !== undefined && !['manual', 'automatic', 'none'].includes(opts.schedules)) throw new CliError('--schedules: expected manual, automatic or none');
       const config = loadConfig();
       const say = (s: string) => process.stderr.write(`${s}\n`);
       fs.mkdirSync(config.dataDir, { recursive: true });
@@ -102,6 +109,18 @@ export function register(program: Command): void {
         const temporal = await ensureTemporal(config, stoppers, say);
         const client = await connectClient(config);
         await registerSearchAttributes(client, config.TEMPORAL_NAMESPACE);
+        let schedulesText = 'none';
+        if (opts.schedules !== 'none') {
+          // Default: created paused if missing, and an existing schedule (an operator may have changed it) left alone.
+          // An explicit --schedules sets the launch of every default schedule.
+          const launch: Launch = opts.schedules === 'automatic' ? 'automatic' : 'manual';
+          const results = [];
+          for (const def of demoScheduleDefinitions(DEMO_INTERFACE, launch)) {
+            results.push(await upsertFunctionSchedule(client, config.TEMPORAL_TASK_QUEUE, def, { ifMissing: opts.schedules === undefined }));
+          }
+          const created = results.filter((r) => r.result !== 'unchanged').length;
+          schedulesText = `${results.length} for '${DEMO_INTERFACE}' (${created ? `${created} ${opts.schedules === undefined ? 'created' : 'set'} ${launch}` : 'kept as they were'}): s360-tixngo schedule list`;
+        }
         await client.connection.close();
 
         let tixngoUrl = config.TIXNGO_URL;
@@ -136,6 +155,7 @@ export function register(program: Command): void {
         say(`  TIXNGO           ${tixngoUrl}${config.TIXNGO_URL ? '' : ' (simulator; admin API under /__sim)'}`);
         say(`  Task queue       ${config.TEMPORAL_TASK_QUEUE}`);
         say(`  S-360 database   ${workerConfig.DATABASE_URL ?? config.dataDir}`);
+        say(`  Schedules        ${schedulesText}`);
         say('');
         say('  Try:  s360-tixngo db seed --event E1 --tickets 1000   then   s360-tixngo run inject --wait');
         say('  Ctrl-C stops everything.');

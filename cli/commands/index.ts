@@ -9,6 +9,7 @@ import { register as registerWorker } from './worker';
 import { register as registerRun } from './run';
 import { register as registerOps } from './ops';
 import { register as registerCodecServer } from './codec-server';
+import { register as registerSchedule } from './schedule';
 
 export function registerCommands(program: Command): void {
   registerDb(program);
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerRun(program);
   registerOps(program);
   registerCodecServer(program);
+  registerSchedule(program);
 }

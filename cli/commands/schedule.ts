@@ -1,0 +1,287 @@
+// `schedule …`: the S-360 schedules of an interface's functions (§3.0) as Temporal Schedules (temporal/schedules.ts).
+// `create` is safe to rerun: it creates the schedule, or replaces the definition of the existing one and says so
+// (`updated`); `--if-missing` leaves an existing one untouched. `update` changes only the options given.
+import { Command, Option } from 'commander';
+import { ScheduleNotFoundError, type Client } from '@temporalio/client';
+import { loadConfig, type Config } from '../../config';
+import {
+  LAUNCHES,
+  ScheduleDefinitionError,
+  deleteFunctionSchedule,
+  describeFunctionSchedule,
+  formatDuration,
+  listFunctionSchedules,
+  parseDuration,
+  pauseFunctionSchedule,
+  scheduleIdOf,
+  triggerFunctionSchedule,
+  unpauseFunctionSchedule,
+  updateFunctionSchedule,
+  upsertFunctionSchedule,
+  type FunctionScheduleView,
+  type Launch,
+  type ScheduleChanges,
+} from '../../temporal/schedules';
+import type { FunctionRunInput } from '../../workflows/messages';
+import { withClient, withRepo } from '../context';
+import { CliError, output, table } from '../util';
+import { FUNCTIONS } from './run';
+
+interface DefinitionOptions {
+  interface: string;
+  launch?: Launch;
+  every?: string;
+  cron?: string;
+  start?: string;
+  end?: string;
+  catchupWindow?: string;
+  stickToTheHour?: string;
+  note?: string;
+  event?: string;
+  batchSize?: number;
+  notifySpectator?: boolean;
+  maxPages?: number;
+  params?: string;
+  ifMissing?: boolean;
+  json?: boolean;
+}
+
+const FUNCTION_ARG = Object.keys(FUNCTIONS).join(' | ');
+
+function isoDate(flag: string, text: string | undefined): Date | undefined {
+  if (text === undefined) return undefined;
+  const d = new Date(text);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(d.getTime())) throw new CliError(`${flag}: expected an ISO date-time, e.g. 2026-06-01T08:00:00Z (got '${text}')`);
+  return d;
+}
+
+function bool(flag: string, text: string | undefined): boolean | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'true' || text === 'false') return text === 'true';
+  throw new CliError(`${flag}: expected true or false`);
+}
+
+function duration(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseDuration(text, flag);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+}
+
+/** Input fields given on the command line (not validated here: the start contract's schema does it). */
+function inputFields(o: DefinitionOptions): Partial<FunctionRunInput> {
+  let params: unknown;
+  if (o.params !== undefined) {
+    try {
+      params = JSON.parse(o.params) as unknown;
+    } catch {
+      throw new CliError('--params: not valid JSON');
+    }
+  }
+  const fields = { eventCode: o.event, batchSize: o.batchSize, notifySpectator: o.notifySpectator, maxPages: o.maxPages, params };
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<FunctionRunInput>;
+}
+
+/** stickToTheHour: the option, else the interface's custom parameter (§4), else true. Also checks the interface exists. */
+async function stickToTheHourOf(config: Config, interfaceName: string, option: boolean | undefined): Promise<boolean> {
+  return withRepo(config, async (repo) => {
+    const row = await repo.getInterfaceByName(interfaceName);
+    if (!row) throw new CliError(`unknown interface '${interfaceName}' (s360-tixngo interface list)`);
+    if (option !== undefined) return option;
+    const v: unknown = row.customParams.stickToTheHour;
+    return !(v === false || v === 'false');
+  });
+}
+
+function frequencyText(v: FunctionScheduleView): string {
+  if (v.everyMs !== undefined) return `every ${formatDuration(v.everyMs)}${v.offsetMs ? ` +${formatDuration(v.offsetMs)}` : ''}`;
+  return v.calendars ? 'calendar (cron)' : '-';
+}
+
+function viewText(v: FunctionScheduleView): string {
+  const last = v.recentActions.at(-1);
+  return [
+    `${v.scheduleId}: ${v.command} on interface ${v.interfaceName}, ${v.launch}${v.paused ? ' (paused)' : ''}, ${frequencyText(v)}, stickToTheHour ${v.stickToTheHour}, overlap ${v.overlap}`,
+    `  input ${JSON.stringify(v.input)}`,
+    `  start ${v.startAt ?? '-'}  end ${v.endAt ?? '-'}  catch-up window ${formatDuration(v.catchupWindowMs)}`,
+    `  next ${v.paused ? '(paused: only on trigger)' : v.nextRuns.join(', ') || '-'}`,
+    `  runs ${v.actionsTaken} taken, ${v.skippedOverlap} skipped (overlap)${last ? `, last ${last.workflowId} at ${last.takenAt}` : ''}${v.running.length ? `, running ${v.running.map((r) => r.workflowId).join(', ')}` : ''}`,
+  ].join('\n');
+}
+
+function listRow(v: FunctionScheduleView): Record<string, unknown> {
+  const last = v.recentActions.at(-1);
+  return {
+    schedule: v.scheduleId,
+    launch: v.launch,
+    frequency: frequencyText(v),
+    next: v.paused ? '' : (v.nextRuns[0] ?? ''),
+    taken: v.actionsTaken,
+    skipped: v.skippedOverlap,
+    running: v.running.length,
+    'last run': last ? `${last.workflowId} ${last.takenAt}` : '',
+  };
+}
+
+async function onSchedule<T>(scheduleId: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) throw new CliError(`no schedule ${scheduleId} (s360-tixngo schedule create ... first)`);
+    if (err instanceof ScheduleDefinitionError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+function definitionOptions(cmd: Command, forUpdate: boolean): Command {
+  return cmd
+    .argument('<function>', FUNCTION_ARG)
+    .option('--interface <name>', 'interface name', 'demo')
+    .addOption(new Option('--launch <launch>', `automatic, or manual (paused: runs only on trigger)${forUpdate ? '' : ' (default automatic)'}`).choices(LAUNCHES))
+    .option('--every <duration>', `frequency, e.g. 30s, 5m, 1h${forUpdate ? '' : ' (default 5m)'}`)
+    .option('--cron <expression>', 'instead of --every: a cron expression, UTC unless prefixed with CRON_TZ=<zone>')
+    .option('--start <iso>', 'no run before this time (ISO date-time)')
+    .option('--end <iso>', 'no run after this time (ISO date-time)')
+    .option('--catchup-window <duration>', 'after an outage, make up a missed run only within this window (default: one period, 10s..1h)')
+    .option('--stick-to-the-hour <bool>', "true: runs on the clock's marks (every 5m: :00, :05, ...); false: phased on --start; default: the interface's stickToTheHour (true)")
+    .option('--note <text>', 'note shown with the schedule')
+    .option('--event <code>', 'run input: only tickets of this event/performance code')
+    .option('--batch-size <n>', 'run input: batch size for this function', (v) => Number.parseInt(v, 10))
+    .option('--notify-spectator', 'run input (push-cancelled): the "Notify spectator" option')
+    .option('--max-pages <n>', 'run input (feedback): stop after this many pages', (v) => Number.parseInt(v, 10))
+    .option('--params <json>', 'run input: S-360 function parameters as JSON (see docs/start-contract.schema.json)')
+    .option('--json', 'print JSON');
+}
+
+export function register(program: Command): void {
+  const schedule = program
+    .command('schedule')
+    .description('The S-360 schedules of the interface functions, as Temporal Schedules: create | update | list | pause | unpause | trigger | delete');
+
+  definitionOptions(schedule.command('create').description('Create the schedule of a function, or replace the definition of the existing one (safe to rerun)'), false)
+    .option('--if-missing', 'leave an existing schedule exactly as it is')
+    .action(async (name: string, o: DefinitionOptions) => {
+      if (o.every !== undefined && o.cron !== undefined) throw new CliError('give --every or --cron, not both');
+      const config = loadConfig();
+      const scheduleId = scheduleIdOrCli(name, o.interface);
+      const stickToTheHour = await stickToTheHourOf(config, o.interface, bool('--stick-to-the-hour', o.stickToTheHour));
+      await withClient(config, async (client) => {
+        const res = await onSchedule(scheduleId, () =>
+          upsertFunctionSchedule(
+            client,
+            config.TEMPORAL_TASK_QUEUE,
+            {
+              function: name,
+              input: { interfaceName: o.interface, ...inputFields(o) },
+              launch: o.launch ?? 'automatic',
+              everyMs: duration('--every', o.every),
+              cron: o.cron,
+              startAt: isoDate('--start', o.start),
+              endAt: isoDate('--end', o.end),
+              stickToTheHour,
+              catchupWindowMs: duration('--catchup-window', o.catchupWindow),
+              note: o.note,
+            },
+            { ifMissing: o.ifMissing },
+          ),
+        );
+        const view = await describeFunctionSchedule(client, scheduleId);
+        const said = { created: 'created', updated: 'already existed: definition replaced (updated)', unchanged: 'already exists: left unchanged (--if-missing)' }[res.result];
+        output(o.json, { result: res.result, ...view }, () => `${said}\n${viewText(view)}`);
+      });
+    });
+
+  definitionOptions(schedule.command('update').description('Change an existing schedule; options not given stay as they are'), true).action(async (name: string, o: DefinitionOptions) => {
+    if (o.every !== undefined && o.cron !== undefined) throw new CliError('give --every or --cron, not both');
+    const config = loadConfig();
+    const scheduleId = scheduleIdOrCli(name, o.interface);
+    const changes: ScheduleChanges = {
+      launch: o.launch,
+      everyMs: duration('--every', o.every),
+      cron: o.cron,
+      startAt: isoDate('--start', o.start),
+      endAt: isoDate('--end', o.end),
+      stickToTheHour: bool('--stick-to-the-hour', o.stickToTheHour),
+      catchupWindowMs: duration('--catchup-window', o.catchupWindow),
+      note: o.note,
+      input: inputFields(o),
+    };
+    await withClient(config, async (client) => {
+      const view = await onSchedule(scheduleId, () => updateFunctionSchedule(client, config.TEMPORAL_TASK_QUEUE, scheduleId, changes));
+      output(o.json, { result: 'updated', ...view }, () => `updated\n${viewText(view)}`);
+    });
+  });
+
+  schedule
+    .command('list')
+    .description('The function schedules: launch, frequency, next run, runs taken and skipped, the last run')
+    .option('--interface <name>', 'only this interface')
+    .option('--long', 'every detail, one block per schedule')
+    .option('--json', 'print JSON (with the recent runs)')
+    .action(async (o: { interface?: string; long?: boolean; json?: boolean }) => {
+      const config = loadConfig();
+      await withClient(config, async (client) => {
+        const views = await listFunctionSchedules(client, { interfaceName: o.interface });
+        output(o.json, views, () => (o.long ? views.map(viewText).join('\n\n') || '(none)' : table(views.map(listRow))));
+      });
+    });
+
+  const simple = (
+    verb: string,
+    description: string,
+    act: (client: Client, scheduleId: string, o: { note?: string }) => Promise<{ data: Record<string, unknown>; text: string }>,
+    withNote = false,
+  ) => {
+    const cmd = schedule.command(verb).description(description).argument('<function>', FUNCTION_ARG).option('--interface <name>', 'interface name', 'demo');
+    if (withNote) cmd.option('--note <text>', 'why (shown with the schedule)');
+    cmd.option('--json', 'print JSON').action(async (name: string, o: { interface: string; note?: string; json?: boolean }) => {
+      const config = loadConfig();
+      const scheduleId = scheduleIdOrCli(name, o.interface);
+      await withClient(config, async (client) => {
+        const r = await onSchedule(scheduleId, () => act(client, scheduleId, o));
+        output(o.json, { scheduleId, ...r.data }, () => r.text);
+      });
+    });
+  };
+
+  simple(
+    'pause',
+    'Pause the schedule (= manual launch: runs only on trigger)',
+    async (client, id, o) => {
+      await pauseFunctionSchedule(client, id, o.note);
+      return { data: { paused: true }, text: `${id} paused: runs only when triggered` };
+    },
+    true,
+  );
+  simple(
+    'unpause',
+    'Unpause the schedule (= automatic launch)',
+    async (client, id, o) => {
+      await unpauseFunctionSchedule(client, id, o.note);
+      const v = await describeFunctionSchedule(client, id);
+      return { data: { paused: false, nextRuns: v.nextRuns }, text: `${id} unpaused: next run ${v.nextRuns[0] ?? '-'}` };
+    },
+    true,
+  );
+  simple('trigger', 'Run the function now through its schedule (also when paused); skipped while a run is in progress', async (client, id) => {
+    const r = await triggerFunctionSchedule(client, id);
+    return {
+      data: r,
+      text: r.triggered ? `${id} triggered: a run starts now (s360-tixngo schedule list shows it)` : `${id}: not triggered, a run is in progress (${r.running.map((x) => x.workflowId).join(', ')}); overlap SKIP`,
+    };
+  });
+  simple('delete', 'Delete the schedule (runs already started go on); deleting a missing schedule is not an error', async (client, id) => {
+    const deleted = await deleteFunctionSchedule(client, id);
+    return { data: { deleted }, text: deleted ? `${id} deleted` : `no schedule ${id}: nothing to delete` };
+  });
+}
+
+function scheduleIdOrCli(name: string, interfaceName: string): string {
+  try {
+    return scheduleIdOf(name, interfaceName);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+}
