@@ -115,6 +115,9 @@ describe('ticketLifecycle', () => {
       assert.equal(stuck.step, 'DELETION_PENDING');
       assert.equal(stuck.lastError?.type, ERR_DELETION_NOT_CONFIRMED);
       assert.match(stuck.lastError?.message ?? '', new RegExp(`ticket ${id}`));
+      // The state turns to needs attention just before the error is recorded in S-360: wait for the record.
+      const deadline = Date.now() + 10_000;
+      while (!calls.recordItemError?.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       const recorded = calls.recordItemError as { fn: string; itemId: string; type: string }[];
       assert.equal(recorded.length, 1);
       assert.deepEqual([recorded[0]!.fn, recorded[0]!.itemId, recorded[0]!.type], ['PUSH_CANCELLED', id, ERR_DELETION_NOT_CONFIRMED]);
