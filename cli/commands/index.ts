@@ -10,6 +10,7 @@ import { register as registerRun } from './run';
 import { register as registerOps } from './ops';
 import { register as registerCodecServer } from './codec-server';
 import { register as registerSchedule } from './schedule';
+import { register as registerBench } from './bench';
 
 export function registerCommands(program: Command): void {
   registerDb(program);
@@ -20,6 +21,7 @@ export function registerCommands(program: Command): void {
   registerWorker(program);
   registerRun(program);
   registerOps(program);
+  registerBench(program);
   registerCodecServer(program);
   registerSchedule(program);
 }

@@ -1,0 +1,120 @@
+// `bench`: the injection benchmark (bench/injection.ts). Provisions its own dev server, simulator, database and
+// worker, measures Temporal against the bare loop, prints one JSON object (--json) or a readable report.
+import { InvalidArgumentError, type Command } from 'commander';
+import {
+  DEFAULT_BENCH_TUNING,
+  DEFAULT_DYNAMIC_CONFIG,
+  formatReport,
+  runInjectionBench,
+  type DynamicConfigValue,
+  type InjectionBenchOptions,
+} from '../../bench/injection';
+
+const intArg = (name: string, min: number, max: number) => (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+  return Number(v);
+};
+
+const collect = (v: string, acc: string[]) => [...acc, v];
+
+/** KEY=VALUE with a JSON value (as `temporal server start-dev --dynamic-config-value` takes it). */
+function parseDynamicConfig(items: string[]): Record<string, DynamicConfigValue> {
+  const out: Record<string, DynamicConfigValue> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq < 1) throw new InvalidArgumentError(`--dynamic-config ${item}: expected KEY=VALUE`);
+    const raw = item.slice(eq + 1);
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new InvalidArgumentError(`--dynamic-config ${item}: the value must be a JSON string, number or boolean`);
+    }
+    out[item.slice(0, eq)] = value;
+  }
+  return out;
+}
+
+interface BenchCliOptions {
+  tickets: number;
+  batchSize: number;
+  json?: boolean;
+  memory?: boolean;
+  pragmas: boolean;
+  sqlitePragma: string[];
+  dynamicConfig: string[];
+  defaultDynamicConfig: boolean;
+  fanoutConcurrency: number;
+  fanoutSlots: number;
+  fanoutClient: 'native' | 'grpc';
+  workflowTasks: number;
+  activities: number;
+  cache: number;
+  worker: 'child' | 'in-process';
+  warmup?: number;
+  ceiling?: number;
+  ceilingConcurrency: number;
+  postgres: string;
+  timeout: number;
+}
+
+export function register(program: Command): void {
+  program
+    .command('bench')
+    .description('Injection benchmark: N tickets through Temporal (dev server, simulator, PostgreSQL, worker, all provisioned here) against a bare loop')
+    .option('--tickets <n>', 'tickets per measured event', intArg('--tickets', 1, 1_000_000), 10_000)
+    .option('--batch-size <n>', 'tickets per batch (one TIXNGO call each)', intArg('--batch-size', 1, 10_000), 1000)
+    .option('--json', 'print one JSON object')
+    .option('--memory', 'dev server with in-memory SQLite (default: a SQLite file in a temp dir)')
+    .option('--no-pragmas', "file persistence without startDevServer's fastSqlite pragmas (journal_mode=wal, synchronous=normal)")
+    .option('--sqlite-pragma <PRAGMA=VALUE>', 'further dev server SQLite pragma (repeatable)', collect, [])
+    .option('--dynamic-config <KEY=VALUE>', 'dev server dynamic config value, JSON value (repeatable)', collect, [])
+    .option('--no-default-dynamic-config', `leave out the benchmark's dev server dynamic config (${Object.entries(DEFAULT_DYNAMIC_CONFIG).map(([k, v]) => `${k}=${String(v)}`).join(', ')})`)
+    .option('--fanout-concurrency <n>', 'start/signal calls in flight per fan-out activity', intArg('--fanout-concurrency', 1, 4096), DEFAULT_BENCH_TUNING.fanoutConcurrency)
+    .option('--fanout-slots <n>', 'fan-out activities in flight (fanoutActivitySlots)', intArg('--fanout-slots', 1, 1024), DEFAULT_BENCH_TUNING.fanoutActivitySlots)
+    .option('--fanout-client <kind>', "fan-out activities' Temporal client: native (the worker's Rust connection) | grpc", DEFAULT_BENCH_TUNING.fanoutClient)
+    .option('--workflow-tasks <n>', 'maxConcurrentWorkflowTaskExecutions', intArg('--workflow-tasks', 1, 10_000), DEFAULT_BENCH_TUNING.maxConcurrentWorkflowTaskExecutions)
+    .option('--activities <n>', 'maxConcurrentActivityTaskExecutions', intArg('--activities', 1, 10_000), DEFAULT_BENCH_TUNING.maxConcurrentActivityTaskExecutions)
+    .option('--cache <n>', 'maxCachedWorkflows', intArg('--cache', 0, 1_000_000), DEFAULT_BENCH_TUNING.maxCachedWorkflows)
+    .option('--worker <where>', 'child (own process, default) | in-process', 'child')
+    .option('--warmup <n>', 'warm-up tickets through each path before measuring (default: min(200, tickets))', intArg('--warmup', 0, 100_000))
+    .option('--ceiling <n>', 'no-op workflows for the raw dev server creation rate (default: min(tickets, 2000); 0 skips)', intArg('--ceiling', 0, 1_000_000))
+    .option('--ceiling-concurrency <n>', 'no-op workflow starts in flight', intArg('--ceiling-concurrency', 1, 4096), 128)
+    .option('--postgres <url>', 'PostgreSQL server on which a database is created and dropped', process.env.DATABASE_TEST_URL || 'postgres://postgres@127.0.0.1:5432/postgres')
+    .option('--timeout <s>', 'give up a phase after this many seconds', intArg('--timeout', 1, 86_400), 3600)
+    .action(async (o: BenchCliOptions) => {
+      if (o.fanoutClient !== 'native' && o.fanoutClient !== 'grpc') throw new InvalidArgumentError('--fanout-client must be native or grpc');
+      if (o.worker !== 'child' && o.worker !== 'in-process') throw new InvalidArgumentError('--worker must be child or in-process');
+      const opts: InjectionBenchOptions = {
+        tickets: o.tickets,
+        batchSize: o.batchSize,
+        devServer: {
+          persistence: o.memory ? 'memory' : 'file',
+          fastSqlite: o.pragmas,
+          sqlitePragmas: o.sqlitePragma,
+          dynamicConfig: { ...(o.defaultDynamicConfig ? DEFAULT_DYNAMIC_CONFIG : {}), ...parseDynamicConfig(o.dynamicConfig) },
+        },
+        tuning: {
+          ...DEFAULT_BENCH_TUNING,
+          fanoutConcurrency: o.fanoutConcurrency,
+          fanoutActivitySlots: o.fanoutSlots,
+          fanoutClient: o.fanoutClient,
+          maxConcurrentWorkflowTaskExecutions: o.workflowTasks,
+          maxConcurrentActivityTaskExecutions: o.activities,
+          maxCachedWorkflows: o.cache,
+        },
+        worker: o.worker,
+        warmup: o.warmup ?? Math.min(200, o.tickets),
+        ceiling: o.ceiling ?? Math.min(o.tickets, 2000),
+        ceilingConcurrency: o.ceilingConcurrency,
+        postgresUrl: o.postgres,
+        timeoutMs: o.timeout * 1000,
+        log: (line) => process.stderr.write(`[bench] ${line}\n`),
+      };
+      const result = await runInjectionBench(opts);
+      process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatReport(result)}\n`);
+    });
+}
