@@ -96,6 +96,8 @@ export interface InjectionBenchOptions {
   devServer: DevServerBenchOptions;
   tuning: BenchWorkerTuning;
   worker: 'child' | 'in-process';
+  /** Phases to measure (the ceiling also needs ceiling > 0). */
+  phases: ('bare' | 'temporal')[];
   /** Tickets of the warm-up (through Temporal and through the bare loop) before measuring; 0 skips it. */
   warmup: number;
   /** No-op workflows started for the raw creation ceiling; 0 skips it. */
@@ -143,11 +145,14 @@ export interface InjectionBenchResult {
     functionDoneMs: number;
     /** Until the main task queue has no workflow task backlog left: every lifecycle workflow's first task was handed to the worker. */
     lifecyclesDispatchedMs: number;
+    lifecyclesDispatchedPerSec: number;
     tixngoCalls: number;
     callsPer100Tickets: number;
     workerPeakRssMb: number;
     outcome: string;
     batches: number;
+    /** Executions of the function workflow (continue-as-new waits for the pending fan-outs first). */
+    functionRuns: number;
     profile: CpuProfile;
   } | null;
   bareLoop: { ms: number; ticketsPerSec: number; tixngoCalls: number; profile: CpuProfile } | null;
@@ -854,9 +859,9 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
 
   const tag = crypto.randomBytes(3).toString('hex').toUpperCase();
   const events = { temporal: `BENCH-T-${tag}`, bare: `BENCH-B-${tag}`, warmTemporal: `BENCH-WT-${tag}`, warmBare: `BENCH-WB-${tag}` };
-  log(`seeding ${opts.tickets} tickets for Temporal and ${opts.tickets} for the bare loop${opts.warmup ? ` (+ ${opts.warmup} + ${opts.warmup} warm-up)` : ''}...`);
-  await seed(knex, { eventCode: events.temporal, tickets: opts.tickets, interfaceName });
-  await seed(knex, { eventCode: events.bare, tickets: opts.tickets, interfaceName });
+  log(`seeding ${opts.tickets} tickets per measured path (${opts.phases.join(', ') || 'none'})${opts.warmup ? ` + ${opts.warmup} + ${opts.warmup} warm-up` : ''}...`);
+  if (opts.phases.includes('temporal')) await seed(knex, { eventCode: events.temporal, tickets: opts.tickets, interfaceName });
+  if (opts.phases.includes('bare')) await seed(knex, { eventCode: events.bare, tickets: opts.tickets, interfaceName });
   if (opts.warmup) {
     await seed(knex, { eventCode: events.warmTemporal, tickets: opts.warmup, interfaceName });
     await seed(knex, { eventCode: events.warmBare, tickets: opts.warmup, interfaceName });
@@ -899,54 +904,64 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
   }
 
   // Bare loop.
-  log(`bare loop: ${opts.tickets} tickets...`);
-  let sampler = await PhaseSampler.start(pids, cleanup);
-  const callsBefore = (await simStats(simAdminUrl)).calls;
-  const bare = await bareLoop(st, events.bare);
-  const bareCalls = (await simStats(simAdminUrl)).calls - callsBefore;
-  const bareProfile = await sampler.stop();
-  if (bare.injected !== opts.tickets) throw new Error(`bare loop injected ${bare.injected} of ${opts.tickets} tickets`);
-  log(`  ${Math.round(bare.ms)} ms, ${perSec(opts.tickets, bare.ms)} tickets/s, ${bareCalls} TIXNGO calls`);
-  await settle(st, [taskQueue]);
+  let bareLoopResult: InjectionBenchResult['bareLoop'] = null;
+  if (opts.phases.includes('bare')) {
+    log(`bare loop: ${opts.tickets} tickets...`);
+    const sampler = await PhaseSampler.start(pids, cleanup);
+    const callsBefore = (await simStats(simAdminUrl)).calls;
+    const bare = await bareLoop(st, events.bare);
+    const bareCalls = (await simStats(simAdminUrl)).calls - callsBefore;
+    const profile = await sampler.stop();
+    if (bare.injected !== opts.tickets) throw new Error(`bare loop injected ${bare.injected} of ${opts.tickets} tickets`);
+    log(`  ${Math.round(bare.ms)} ms, ${perSec(opts.tickets, bare.ms)} tickets/s, ${bareCalls} TIXNGO calls`);
+    bareLoopResult = { ms: Math.round(bare.ms), ticketsPerSec: perSec(opts.tickets, bare.ms), tixngoCalls: bareCalls, profile };
+    await settle(st, [taskQueue]);
+  }
 
   // Through Temporal.
-  log(`Temporal: injectTickets for ${opts.tickets} tickets...`);
-  sampler = await PhaseSampler.start(pids, cleanup);
-  const t = await temporalRun(st, events.temporal, opts.tickets);
-  const temporalProfile = await sampler.stop();
-  const settledMs = await settle(st, [taskQueue]);
-  if (settledMs > 2000) log(`  (the worker and dev server needed ${Math.round(settledMs)} ms more to become idle)`);
-  const peakRss = opts.worker === 'child' ? Math.max(sampler.peakWorkerRssMb, processMemoryMb(workerPid, 'VmHWM') ?? 0) : sampler.peakWorkerRssMb;
-  log(
-    `  printed+injected ${Math.round(t.printedAndInjectedMs)} ms, lifecycle workflows running ${Math.round(t.workflowsRunningMs)} ms, function done ${Math.round(t.functionDoneMs)} ms, workflow tasks dispatched ${Math.round(t.lifecyclesDispatchedMs)} ms, ${t.calls} TIXNGO calls`,
-  );
+  let temporal: InjectionBenchResult['temporal'] = null;
+  if (opts.phases.includes('temporal')) {
+    log(`Temporal: injectTickets for ${opts.tickets} tickets...`);
+    const sampler = await PhaseSampler.start(pids, cleanup);
+    const t = await temporalRun(st, events.temporal, opts.tickets);
+    const profile = await sampler.stop();
+    const settledMs = await settle(st, [taskQueue]);
+    if (settledMs > 2000) log(`  (the worker and dev server needed ${Math.round(settledMs)} ms more to become idle)`);
+    const peakRss = opts.worker === 'child' ? Math.max(sampler.peakWorkerRssMb, processMemoryMb(workerPid, 'VmHWM') ?? 0) : sampler.peakWorkerRssMb;
+    // Runs of the function workflow: more than one means it continued as new (and waited for its fan-outs first).
+    const functionRuns = (await client.workflow.count(`WorkflowType="injectTickets" AND EventCode="${events.temporal}"`)).count;
+    log(
+      `  printed+injected ${Math.round(t.printedAndInjectedMs)} ms, lifecycle workflows running ${Math.round(t.workflowsRunningMs)} ms, function done ${Math.round(t.functionDoneMs)} ms (${functionRuns} run(s)), workflow tasks dispatched ${Math.round(t.lifecyclesDispatchedMs)} ms, ${t.calls} TIXNGO calls`,
+    );
+    temporal = {
+      printedAndInjectedMs: Math.round(t.printedAndInjectedMs),
+      ticketsPerSec: perSec(opts.tickets, t.printedAndInjectedMs),
+      workflowsRunningMs: Math.round(t.workflowsRunningMs),
+      workflowsPerSec: perSec(opts.tickets, t.workflowsRunningMs),
+      functionDoneMs: Math.round(t.functionDoneMs),
+      lifecyclesDispatchedMs: Math.round(t.lifecyclesDispatchedMs),
+      lifecyclesDispatchedPerSec: perSec(opts.tickets, t.lifecyclesDispatchedMs),
+      tixngoCalls: t.calls,
+      callsPer100Tickets: Math.round((t.calls / opts.tickets) * 100 * 100) / 100,
+      workerPeakRssMb: Math.round(peakRss),
+      outcome: t.summary.outcome,
+      batches: t.summary.batches,
+      functionRuns,
+      profile,
+    };
+  }
 
   // Raw creation ceiling.
   let ceilingResult: CeilingResult | null = null;
   if (ceiling) {
     log(`ceiling: ${opts.ceiling} no-op workflows, ${opts.ceilingConcurrency} starts in flight...`);
-    sampler = await PhaseSampler.start(pids, cleanup);
+    const sampler = await PhaseSampler.start(pids, cleanup);
     const c = await ceilingRun(st, ceiling.taskQueue);
     ceilingResult = { ...c, profile: await sampler.stop() };
     log(`  started at ${c.startsPerSec}/s, completed at ${c.completedPerSec}/s`);
   }
 
-  const temporal = {
-    printedAndInjectedMs: Math.round(t.printedAndInjectedMs),
-    ticketsPerSec: perSec(opts.tickets, t.printedAndInjectedMs),
-    workflowsRunningMs: Math.round(t.workflowsRunningMs),
-    workflowsPerSec: perSec(opts.tickets, t.workflowsRunningMs),
-    functionDoneMs: Math.round(t.functionDoneMs),
-    lifecyclesDispatchedMs: Math.round(t.lifecyclesDispatchedMs),
-    tixngoCalls: t.calls,
-    callsPer100Tickets: Math.round((t.calls / opts.tickets) * 100 * 100) / 100,
-    workerPeakRssMb: Math.round(peakRss),
-    outcome: t.summary.outcome,
-    batches: t.summary.batches,
-    profile: temporalProfile,
-  };
-  const bareLoopResult = { ms: Math.round(bare.ms), ticketsPerSec: perSec(opts.tickets, bare.ms), tixngoCalls: bareCalls, profile: bareProfile };
-  const ratio = Math.round((t.printedAndInjectedMs / bare.ms) * 100) / 100;
+  const ratio = temporal && bareLoopResult ? Math.round((temporal.printedAndInjectedMs / bareLoopResult.ms) * 100) / 100 : null;
   return {
     tickets: opts.tickets,
     batchSize: opts.batchSize,
@@ -955,9 +970,9 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
     ratio,
     ceiling: ceilingResult,
     targets: {
-      injectionWithin1_5xBareLoop: ratio <= 1.5,
-      atMost1CallPer100Tickets: temporal.callsPer100Tickets <= 1,
-      workflows500PerSec: temporal.workflowsPerSec >= 500,
+      injectionWithin1_5xBareLoop: ratio === null ? null : ratio <= 1.5,
+      atMost1CallPer100Tickets: temporal ? temporal.callsPer100Tickets <= 1 : null,
+      workflows500PerSec: temporal ? temporal.workflowsPerSec >= 500 : null,
     },
     devServer: { ...opts.devServer, args: extraArgs },
     worker: { mode: opts.worker, tuning: opts.tuning },
@@ -979,19 +994,23 @@ export function formatReport(r: InjectionBenchResult): string {
   const lines: string[] = [];
   lines.push(`Injection benchmark: ${r.tickets} tickets, batch ${r.batchSize}`);
   lines.push('');
-  const rows: [string, string, string][] = [['', 'Temporal', 'bare loop']];
-  if (r.temporal && r.bareLoop) {
-    rows.push(['printed + injected', `${r.temporal.printedAndInjectedMs} ms`, `${r.bareLoop.ms} ms`]);
-    rows.push(['tickets/s', String(r.temporal.ticketsPerSec), String(r.bareLoop.ticketsPerSec)]);
-    rows.push(['TIXNGO calls', `${r.temporal.tixngoCalls} (${r.temporal.callsPer100Tickets}/100 tickets)`, String(r.bareLoop.tixngoCalls)]);
-    rows.push(['lifecycle workflows running', `${r.temporal.workflowsRunningMs} ms (${r.temporal.workflowsPerSec}/s)`, '-']);
-    rows.push(['function workflow done', `${r.temporal.functionDoneMs} ms`, '-']);
-    rows.push(['first workflow tasks dispatched', `${r.temporal.lifecyclesDispatchedMs} ms`, '-']);
-    rows.push(['worker peak RSS', `${r.temporal.workerPeakRssMb} MB`, '-']);
+  const t = r.temporal;
+  const b = r.bareLoop;
+  const rows: [string, string, string][] = [
+    ['', 'Temporal', 'bare loop'],
+    ['printed + injected', t ? `${t.printedAndInjectedMs} ms` : '-', b ? `${b.ms} ms` : '-'],
+    ['tickets/s', t ? String(t.ticketsPerSec) : '-', b ? String(b.ticketsPerSec) : '-'],
+    ['TIXNGO calls', t ? `${t.tixngoCalls} (${t.callsPer100Tickets}/100 tickets)` : '-', b ? String(b.tixngoCalls) : '-'],
+  ];
+  if (t) {
+    rows.push(['lifecycle workflows running', `${t.workflowsRunningMs} ms (${t.workflowsPerSec}/s)`, '']);
+    rows.push(['function workflow done', `${t.functionDoneMs} ms (${t.functionRuns} run(s))`, '']);
+    rows.push(['first workflow tasks dispatched', `${t.lifecyclesDispatchedMs} ms (${t.lifecyclesDispatchedPerSec}/s)`, '']);
+    rows.push(['worker peak RSS', `${t.workerPeakRssMb} MB`, '']);
   }
   const c0 = Math.max(...rows.map((x) => x[0].length));
   const c1 = Math.max(...rows.map((x) => x[1].length));
-  for (const [a, b, c] of rows) lines.push(`  ${a.padEnd(c0)}  ${b.padEnd(c1)}  ${c}`);
+  for (const [a, x, y] of rows) lines.push(`  ${a.padEnd(c0)}  ${x.padEnd(c1)}  ${y}`.trimEnd());
   lines.push('');
   if (r.ratio !== null) lines.push(`ratio Temporal / bare loop: ${r.ratio}`);
   if (r.ceiling) {
@@ -1014,9 +1033,9 @@ export function formatReport(r: InjectionBenchResult): string {
   lines.push(
     `dev server: ${d.persistence}${d.persistence === 'file' ? `, fast pragmas ${d.fastSqlite ? 'on' : 'off'}` : ''}; args ${d.args.join(' ') || '(none)'}`,
   );
-  const t = r.worker.tuning;
+  const tu = r.worker.tuning;
   lines.push(
-    `worker: ${r.worker.mode}; fan-out ${t.fanoutActivitySlots} activities x ${t.fanoutConcurrency} calls (${t.fanoutClient} client); ${t.maxConcurrentWorkflowTaskExecutions} workflow tasks, ${t.maxConcurrentActivityTaskExecutions} activities, cache ${t.maxCachedWorkflows}`,
+    `worker: ${r.worker.mode}; fan-out ${tu.fanoutActivitySlots} activities x ${tu.fanoutConcurrency} calls (${tu.fanoutClient} client); ${tu.maxConcurrentWorkflowTaskExecutions} workflow tasks, ${tu.maxConcurrentActivityTaskExecutions} activities, cache ${tu.maxCachedWorkflows}`,
   );
   lines.push(`machine: ${r.machine.cores} cores, load average at start ${r.machine.loadAvgAtStart.join(' ')}, node ${r.machine.node}`);
   return lines.join('\n');

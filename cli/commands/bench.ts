@@ -59,6 +59,7 @@ interface BenchCliOptions {
   ceilingConcurrency: number;
   postgres: string;
   timeout: number;
+  phases: string;
 }
 
 export function register(program: Command): void {
@@ -84,11 +85,15 @@ export function register(program: Command): void {
     .option('--ceiling <n>', 'no-op workflows for the raw dev server creation rate (default: min(tickets, 2000); 0 skips)', intArg('--ceiling', 0, 1_000_000))
     .option('--ceiling-concurrency <n>', 'no-op workflow starts in flight', intArg('--ceiling-concurrency', 1, 4096), 128)
     .option('--postgres <url>', 'PostgreSQL server on which a database is created and dropped', process.env.DATABASE_TEST_URL || 'postgres://postgres@127.0.0.1:5432/postgres')
+    .option('--phases <list>', 'comma-separated: bare,temporal (the ceiling runs unless --ceiling 0)', 'bare,temporal')
     .option('--timeout <s>', 'give up a phase after this many seconds', intArg('--timeout', 1, 86_400), 3600)
     .action(async (o: BenchCliOptions) => {
       if (o.fanoutClient !== 'native' && o.fanoutClient !== 'grpc') throw new InvalidArgumentError('--fanout-client must be native or grpc');
       if (o.worker !== 'child' && o.worker !== 'in-process') throw new InvalidArgumentError('--worker must be child or in-process');
+      const phases = o.phases.split(',').map((x) => x.trim()).filter(Boolean);
+      for (const ph of phases) if (ph !== 'bare' && ph !== 'temporal') throw new InvalidArgumentError(`--phases: unknown phase '${ph}'; expected bare, temporal`);
       const opts: InjectionBenchOptions = {
+        phases: phases as ('bare' | 'temporal')[],
         tickets: o.tickets,
         batchSize: o.batchSize,
         devServer: {
