@@ -63,6 +63,8 @@ export const envSchema = z.object({
   TIXNGO_KEY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name').default('X-TIXNGO-KEY'),
   TIXNGO_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   SIMULATOR_PORT: port(18080),
+  /** dev: port of the codec server `dev` starts for the Web UI (0: do not start one). */
+  CODEC_SERVER_PORT: z.coerce.number().int().min(0).max(65535).default(8234),
   /** 32-byte key (hex or base64) that encrypts interface API keys at rest. Default: generated under DATA_DIR. */
   S360_SECRET_KEY: z.string().min(1).optional(),
   /** Payload codec (AES-256-GCM): the current key (32 bytes, hex or base64). Default: generated under DATA_DIR. */

@@ -20,6 +20,8 @@ export interface DevServerOptions {
   startTimeoutMs?: number;
   /** Records the server's pid; a server left by a crashed run (pid file, process alive) is stopped first. */
   pidFile?: string;
+  /** Codec server the Web UI calls to decode payloads (`--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string;
   /** Further `start-dev` arguments appended as given (e.g. `--dynamic-config-value K=V`, `--sqlite-pragma P=V`). */
   extraArgs?: readonly string[];
 }
@@ -75,8 +77,10 @@ export function portAnswers(host: string, port: number, timeoutMs = 500): Promis
 
 export function devServerArgs(opts: DevServerOptions): string[] {
   const args = ['server', 'start-dev', '--ip', opts.ip ?? '127.0.0.1', '--port', String(opts.port), '--namespace', opts.namespace ?? 'default', '--log-level', 'warn'];
-  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
-  else args.push('--headless');
+  if (opts.uiPort) {
+    args.push('--ui-port', String(opts.uiPort));
+    if (opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
+  } else args.push('--headless');
   if (opts.dbFile) {
     args.push('--db-filename', opts.dbFile);
     if (opts.fastSqlite) args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');

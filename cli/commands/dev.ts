@@ -3,6 +3,8 @@
 //   - Temporal: the server at TEMPORAL_ADDRESS if one answers, else `temporal server start-dev` with its Web UI,
 //     state in $DATA_DIR/temporal.db so runs survive a restart; search attributes registered;
 //   - TIXNGO: TIXNGO_URL, or the simulator on SIMULATOR_PORT (state in $DATA_DIR/simulator.json);
+//   - the codec server on CODEC_SERVER_PORT, wired into the Web UI (`--ui-codec-endpoint`), so that an operator who
+//     signs in with its token sees decoded payloads;
 //   - a `demo` interface pointing at it, its default schedules (manual unless --schedules automatic), and the worker.
 // Ctrl-C stops everything it started, in reverse order, with no orphan process.
 import fs from 'node:fs';
@@ -17,6 +19,8 @@ import { migrateLatest } from '../../db/migrate';
 import { createRepository } from '../../db/repository';
 import { loadSecretKey } from '../../db/secrets';
 import { startSimulator } from '../../simulator/server';
+import { startDevCodecServer, type DevCodecServer } from '../../codec/dev-codec-server';
+import { getLogger } from '../../observability/logger';
 import { ensureTemporalCli } from '../../temporal/cli-binary';
 import { connectClient, registerSearchAttributes } from '../../temporal/connection';
 import { portAnswers, startDevServer } from '../../temporal/dev-server';
@@ -28,7 +32,7 @@ export const DEMO_INTERFACE = 'demo';
 
 type Stopper = { name: string; stop: () => Promise<void> };
 
-async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: string) => void): Promise<{ address: string; uiUrl?: string }> {
+async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: string) => void, uiCodecEndpoint?: string): Promise<{ address: string; uiUrl?: string }> {
   const [host, portText] = config.TEMPORAL_ADDRESS.split(':') as [string, string];
   const port = Number(portText);
   if (await portAnswers(host, port)) {
@@ -39,7 +43,15 @@ async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: stri
   if (!cli) {
     // No binary and no Go: let the SDK download its dev server (works on a machine with internet).
     const env = await TestWorkflowEnvironment.createLocal({
-      server: { ip: host, port, ui: true, uiPort: config.TEMPORAL_UI_PORT, dbFilename: path.join(config.dataDir, 'temporal.db'), searchAttributes: [...ALL_SEARCH_ATTRIBUTES] },
+      server: {
+        ip: host,
+        port,
+        ui: true,
+        uiPort: config.TEMPORAL_UI_PORT,
+        dbFilename: path.join(config.dataDir, 'temporal.db'),
+        searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
+        extraArgs: uiCodecEndpoint ? ['--ui-codec-endpoint', uiCodecEndpoint] : [],
+      },
     });
     stoppers.push({ name: 'temporal dev server', stop: () => env.teardown() });
     return { address: config.TEMPORAL_ADDRESS, uiUrl: `http://${host}:${config.TEMPORAL_UI_PORT}` };
@@ -49,6 +61,7 @@ async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: stri
     ip: host,
     port,
     uiPort: config.TEMPORAL_UI_PORT,
+    uiCodecEndpoint,
     dbFile: path.join(config.dataDir, 'temporal.db'),
     fastSqlite: config.TEMPORAL_DEV_SQLITE_PRAGMAS,
     logFile: path.join(config.dataDir, 'temporal.log'),
@@ -106,7 +119,19 @@ export function register(program: Command): void {
         }
         say(`S-360 database: ${dbText}; ${applied.length} migration(s) applied`);
 
-        const temporal = await ensureTemporal(config, stoppers, say);
+        // The codec server first: the Web UI is told its address when the dev server starts.
+        let codec: DevCodecServer | undefined;
+        if (config.CODEC_SERVER_PORT !== 0) {
+          codec = await startDevCodecServer(config, { log: getLogger(config.LOG_LEVEL) }).catch((err: NodeJS.ErrnoException) => {
+            if (err.code === 'EADDRINUSE') {
+              throw new CliError(`codec server: port ${config.CODEC_SERVER_PORT} is already in use; set CODEC_SERVER_PORT to a free port (0: no codec server)`);
+            }
+            throw err;
+          });
+          const running = codec;
+          stoppers.push({ name: 'codec server', stop: () => running.server.close() });
+        }
+        const temporal = await ensureTemporal(config, stoppers, say, codec?.server.url);
         const client = await connectClient(config);
         await registerSearchAttributes(client, config.TEMPORAL_NAMESPACE);
         let schedulesText = 'none';
@@ -152,6 +177,10 @@ export function register(program: Command): void {
         say('');
         say(`  Temporal gRPC    ${temporal.address}`);
         if (temporal.uiUrl) say(`  Temporal Web UI  ${temporal.uiUrl}`);
+        if (codec) {
+          say(`  Codec server     ${codec.server.url}  (decodes payloads for the Web UI; sign in once at ${codec.server.url}/ with the token in ${codec.tokenSource},`);
+          say('                   then in the UI\'s Codec Server settings turn on "Include cross-origin credentials")');
+        }
         say(`  TIXNGO           ${tixngoUrl}${config.TIXNGO_URL ? '' : ' (simulator; admin API under /__sim)'}`);
         say(`  Task queue       ${config.TEMPORAL_TASK_QUEUE}`);
         say(`  S-360 database   ${workerConfig.DATABASE_URL ?? config.dataDir}`);

@@ -30,4 +30,7 @@ test('the dev server registers every custom search attribute and keeps state in 
   assert.deepEqual(args.slice(args.indexOf('--db-filename'), args.indexOf('--db-filename') + 2), ['--db-filename', '/tmp/x.db']);
   assert.ok(args.includes('--ui-port'));
   assert.ok(devServerArgs({ cliPath: 'temporal', port: 1 }).includes('--headless'));
+  const withCodec = devServerArgs({ cliPath: 'temporal', port: 1, uiPort: 2, uiCodecEndpoint: 'http://127.0.0.1:8234' });
+  assert.deepEqual(withCodec.slice(withCodec.indexOf('--ui-codec-endpoint'), withCodec.indexOf('--ui-codec-endpoint') + 2), ['--ui-codec-endpoint', 'http://127.0.0.1:8234']);
+  assert.ok(!devServerArgs({ cliPath: 'temporal', port: 1, uiCodecEndpoint: 'http://x' }).includes('--ui-codec-endpoint'), 'headless: no UI to point');
 });

@@ -1,0 +1,51 @@
+// The codec server `dev` runs next to the Temporal dev server, so that the Web UI it starts (with
+// `--ui-codec-endpoint`) can show decoded payloads to whoever holds the token.
+//
+// Token: S360_CODEC_SERVER_TOKEN, or one generated once and kept in DATA_DIR/codec-server.token (mode 0600), so that
+// a browser signed in on the codec server stays signed in across `npm start` restarts. Never logged by the server.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger as PinoLogger } from 'pino';
+import type { Config } from '../config';
+import { getPayloadCodec } from './data-converter';
+import { startCodecServer, type RunningCodecServer } from './server';
+
+export const DEV_TOKEN_FILE = 'codec-server.token';
+
+export interface DevCodecServer {
+  server: RunningCodecServer;
+  token: string;
+  /** Where the token came from: the environment, or the file under DATA_DIR. */
+  tokenSource: 'S360_CODEC_SERVER_TOKEN' | string;
+}
+
+/** The token in `${dataDir}/codec-server.token`, created (random, 0600) when missing or too short. */
+export function loadOrCreateDevToken(dataDir: string): string {
+  const file = path.join(dataDir, DEV_TOKEN_FILE);
+  fs.mkdirSync(dataDir, { recursive: true });
+  try {
+    const existing = fs.readFileSync(file, 'utf8').trim();
+    if (existing.length >= 16) return existing;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const token = crypto.randomBytes(24).toString('base64url');
+  fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+  return token;
+}
+
+export async function startDevCodecServer(config: Config, opts: { port?: number; log?: PinoLogger } = {}): Promise<DevCodecServer> {
+  const fromEnv = config.S360_CODEC_SERVER_TOKEN;
+  const token = fromEnv ?? loadOrCreateDevToken(config.dataDir);
+  const server = await startCodecServer({
+    codec: getPayloadCodec(config),
+    token,
+    allowedOrigins: config.codecCorsOrigins,
+    host: '127.0.0.1',
+    port: opts.port ?? config.CODEC_SERVER_PORT,
+    log: opts.log,
+  });
+  return { server, token, tokenSource: fromEnv ? 'S360_CODEC_SERVER_TOKEN' : path.join(config.dataDir, DEV_TOKEN_FILE) };
+}
