@@ -35,6 +35,39 @@ function asOwner(v: unknown): Owner | undefined {
     : undefined;
 }
 
+/** A comma-separated list of invalidation reasons (resetInjectionInvalidationReasons, overrideVisibilityFlagForInvalidationReasons). */
+function reasonList(params: CustomParams, key: string): string[] {
+  return String(params[key] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * The recipient that replaces the cultural contact (§3.1.2, §9.1, §9.3), or undefined: the cultural contact.
+ *
+ * A replacement ticket (reprint, take back: `replacedTicket` set) goes to the last TIXNGO wallet owner of the ticket it
+ * replaces, as feedback stored it (mobile_ticket of the replaced ticket; its own state only, the chain is not followed),
+ * when overlaySpectatorDetailsWithLastOwner (default true) and the replaced ticket's invalidation reason is not listed
+ * in resetInjectionInvalidationReasons (e.g. MOBILE_TAKE_BACK: the new cultural contact receives it).
+ *
+ * Choices (README, "Choices where the documentation is silent"):
+ * - No owner reported for the replaced ticket yet (no feedback since its injection, or never injected): the cultural
+ *   contact. If the old ticket was transferred and feedback has not run since, the previous holder receives the
+ *   replacement (the stale-feedback risk of §3.6): run feedback before injecting replacements.
+ * - A ticket that is not a replacement always goes to its cultural contact, also when it is re-injected (force list)
+ *   after feedback reported another wallet owner for it. TIXNGO changes the spectator of a live ticket only while it
+ *   is not in a wallet yet (docs/tixngo-api.md), so overlaying the ticket's own owner protects nothing, and it would
+ *   undo a correction of the recipient made in S-360 before download. The overlay is for reprints (§3.1.2).
+ */
+function replacedTicketOwner(row: TicketPayloadRow, params: CustomParams): Owner | undefined {
+  const prev = row.replacedTicket;
+  if (!prev) return undefined;
+  if (!param(params, 'overlaySpectatorDetailsWithLastOwner', true)) return undefined;
+  if (prev.invalidationReason && reasonList(params, 'resetInjectionInvalidationReasons').includes(prev.invalidationReason)) return undefined;
+  return asOwner(prev.lastWalletOwner);
+}
+
 export interface PayloadOptions {
   /** Send mainApplicant=true when the holder's first name, last name and e-mail are present (§3.1.1). */
   mainApplicant?: boolean;
@@ -46,8 +79,8 @@ export function buildTicketPayload(row: TicketPayloadRow, params: CustomParams =
   const p = row.performance;
   const start = iso(p.startTime);
   const end = iso(p.endTime) ?? (start ? new Date(Date.parse(start) + 24 * HOUR).toISOString().replace('.000Z', 'Z') : undefined);
-  // Reprinted tickets go to the last wallet owner TIXNGO reported (overlaySpectatorDetailsWithLastOwner, default true).
-  const lastOwner = param(params, 'overlaySpectatorDetailsWithLastOwner', true) ? asOwner(row.lastWalletOwner) : undefined;
+  // A replacement goes to the replaced ticket's last wallet owner, or to the cultural contact (see replacedTicketOwner).
+  const lastOwner = replacedTicketOwner(row, params);
   const h = row.holder;
   const spectator = lastOwner ?? { email: h.email ?? undefined, firstName: h.firstName ?? undefined, lastName: h.lastName ?? undefined };
   const prefix = options.barcodePrefix ?? '';
@@ -105,11 +138,7 @@ export function buildPrivilegePayload(row: CardPayloadRow): PrivilegeInstanceInp
  * else the schedule's "Notify spectator" -> true; else visibilityFlagDefaultValue (default false).
  */
 export function showDeletedTicketFor(reason: string | null | undefined, params: CustomParams, notifySpectator: boolean | undefined): boolean {
-  const list = String(params.overrideVisibilityFlagForInvalidationReasons ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (reason && list.includes(reason)) return true;
+  if (reason && reasonList(params, 'overrideVisibilityFlagForInvalidationReasons').includes(reason)) return true;
   if (notifySpectator) return true;
   return param(params, 'visibilityFlagDefaultValue', false);
 }

@@ -37,14 +37,17 @@ import {
   type PushCancelledCandidate,
   type PushControlledCandidate,
   type PushedItem,
+  type ReplacedTicketInfo,
+  type ReprintMapping,
+  type ReprintOptions,
   type TicketListRow,
   type TicketPayloadRow,
   type TicketView,
 } from './types';
-import { NotFoundError, ValidationError, validateInterfaceInput } from './validation';
+import { NotFoundError, RefusedError, ValidationError, isEmail, validateInterfaceInput } from './validation';
 
 export * from './types';
-export { NotFoundError, ValidationError } from './validation';
+export { NotFoundError, RefusedError, ValidationError } from './validation';
 
 type Conn = Knex | Knex.Transaction;
 type Row = Record<string, unknown>;
@@ -121,9 +124,24 @@ const TICKET_COLUMNS = `
   p.id as p_id, p.code as p_code, p.name as p_name, p.product_kind as p_product_kind, p.venue_site as p_venue_site,
   p.address_line1 as p_address_line1, p.city as p_city, p.zip as p_zip, p.country_code as p_country_code,
   p.timezone as p_timezone, p.start_time as p_start_time, p.end_time as p_end_time,
-  m.wallet_owner as last_wallet_owner`;
+  t.replaced_ticket_id::text as replaced_ticket_id, r.status as r_status, r.invalidation_reason as r_invalidation_reason,
+  rm.wallet_owner as r_wallet_owner`;
 
-const TICKET_FROM = `ticket t join performance p on p.id = t.performance_id left join mobile_ticket m on m.ticket_id = t.id`;
+// The replaced ticket (reprint, take back) and its mobile view come in the same query, by primary key: one query per
+// batch whatever its size. One level only: the predecessor's own state, not its own predecessor's.
+const TICKET_FROM = `ticket t join performance p on p.id = t.performance_id
+  left join ticket r on r.id = t.replaced_ticket_id
+  left join mobile_ticket rm on rm.ticket_id = t.replaced_ticket_id`;
+
+function mapReplaced(r: Row): ReplacedTicketInfo | null {
+  if (r.replaced_ticket_id === null || r.replaced_ticket_id === undefined) return null;
+  return {
+    id: str(r.replaced_ticket_id),
+    status: r.r_status as S360TicketStatus,
+    invalidationReason: strOrNull(r.r_invalidation_reason),
+    lastWalletOwner: r.r_wallet_owner ?? null,
+  };
+}
 
 function mapTicket(r: Row): TicketPayloadRow {
   return {
@@ -167,7 +185,7 @@ function mapTicket(r: Row): TicketPayloadRow {
       startTime: iso(r.p_start_time),
       endTime: isoOrNull(r.p_end_time),
     },
-    lastWalletOwner: r.last_wallet_owner ?? null,
+    replacedTicket: mapReplaced(r),
     updatedAt: iso(r.updated_at),
   };
 }
@@ -376,7 +394,10 @@ export class Repository {
     return r.map((x) => x.id);
   }
 
-  /** The tickets with their performance (and last known wallet owner), ordered by id. Unknown ids are absent. */
+  /**
+   * The tickets with their performance and, for a replacement ticket, the replaced ticket's status, invalidation
+   * reason and last known wallet owner; ordered by id. Unknown ids are absent. One query.
+   */
   async loadTicketsForPayload(ids: readonly string[]): Promise<TicketPayloadRow[]> {
     if (ids.length === 0) return [];
     const r = await rows(this.knex, `select ${TICKET_COLUMNS} from ${TICKET_FROM} where t.id = any(?::bigint[]) order by t.id`, [toIds(ids)]);
@@ -799,6 +820,103 @@ export class Repository {
       [status, status, reason, toIds(ids), status, reason],
     );
     return r.map((x) => x.id).sort(compareIds);
+  }
+
+  /**
+   * Reprint / take back in S-360 (§9.1, §9.3), all or nothing, in ONE transaction: each ticket is INVALIDATED with
+   * `reason` (default REPRINT; status_changed_at set, as cancelTickets does, so Push Cancelled deletes it in TIXNGO)
+   * and gets a NOT_PRINTED replacement with replaced_ticket_id = its id. The replacement copies event, interface,
+   * shipment mode, seat, category, tariff, price, file number and the holder (cultural contact) fields, or takes the
+   * new contact `holder` (then the old holder's other personal fields are not copied); it gets a new tax number and
+   * barcode built like db/seed.ts builds them from its new id (unique by construction).
+   * Refused with RefusedError, writing nothing, when any ticket is unknown, NOT_PRINTED (nothing to reprint) or
+   * CANCELLED/INVALIDATED already (which includes a ticket already reprinted). Returns old -> new ids, by old id.
+   */
+  async reprintTickets(ids: readonly string[], opts: ReprintOptions = {}): Promise<ReprintMapping[]> {
+    const idList = [...new Set(toIds(ids))].sort(compareIds);
+    if (idList.length === 0) return [];
+    const reason = (opts.reason ?? 'REPRINT').trim();
+    if (!reason) throw new ValidationError('reason', 'must not be empty');
+    if (reason.length > 200) throw new ValidationError('reason', 'at most 200 characters');
+    // The custom parameters list reasons separated by commas (resetInjectionInvalidationReasons): a comma could never match.
+    if (reason.includes(',')) throw new ValidationError('reason', 'must not contain a comma');
+    const h = opts.holder;
+    let holder: { email: string; firstName: string | null; lastName: string | null } | null = null;
+    if (h) {
+      const email = (h.email ?? '').trim();
+      // Never echo the value: holder data stays out of messages and logs.
+      if (!isEmail(email)) throw new ValidationError('holderEmail', 'expected the e-mail address of the new cultural contact');
+      holder = { email, firstName: h.firstName?.trim() || null, lastName: h.lastName?.trim() || null };
+    }
+    return this.knex.transaction(async (trx) => {
+      const found = await rows<{ id: string; status: S360TicketStatus }>(
+        trx,
+        `select id::text as id, status from ticket where id = any(?::bigint[]) order by id for update`,
+        [idList],
+      );
+      const statusOf = new Map(found.map((f) => [f.id, f.status]));
+      const refused: { id: string; why: string }[] = [];
+      for (const id of idList) {
+        const st = statusOf.get(id);
+        if (st === undefined) refused.push({ id, why: 'not found in S-360' });
+        else if (st === 'NOT_PRINTED') refused.push({ id, why: 'is NOT_PRINTED: nothing to reprint' });
+        else if (st === 'CANCELLED' || st === 'INVALIDATED') refused.push({ id, why: `is ${st} already` });
+      }
+      if (refused.length) throw new RefusedError('nothing reprinted', refused);
+      await trx.raw(
+        `update ticket set status = 'INVALIDATED', invalidation_reason = ?, status_changed_at = now(), updated_at = now()
+         where id = any(?::bigint[])`,
+        [reason, idList],
+      );
+      let created: { ticket_id: string; replaced: string }[];
+      try {
+        created = await rows<{ ticket_id: string; replaced: string }>(
+          trx,
+          `with src as (
+             select t.*, p.code as p_code from ticket t join performance p on p.id = t.performance_id
+             where t.id = any(?::bigint[]) order by t.id
+           ), g as (
+             select src.*, nextval(pg_get_serial_sequence('ticket', 'id')) as new_id from src
+           )
+           insert into ticket (id, tax_number, barcode, performance_id, interface_id, status, status_changed_at, shipment_mode,
+             block, "row", seat, category, tariff, price, currency, file_number, holder_title, holder_first_name, holder_last_name,
+             holder_email, holder_birthdate, holder_id_number, holder_country_code, replaced_ticket_id)
+           select g.new_id,
+             '1' || lpad(g.new_id::text, greatest(11, length(g.new_id::text)), '0'),
+             lpad(g.new_id::text, greatest(10, length(g.new_id::text)), '0') || lpad((abs(hashtext('b' || g.new_id::text || g.p_code)) % 100000000)::text, 8, '0'),
+             g.performance_id, g.interface_id, 'NOT_PRINTED', now(), g.shipment_mode,
+             g.block, g."row", g.seat, g.category, g.tariff, g.price, g.currency, g.file_number,
+             case when ?::boolean then null else g.holder_title end,
+             case when ?::boolean then ?::text else g.holder_first_name end,
+             case when ?::boolean then ?::text else g.holder_last_name end,
+             case when ?::boolean then ?::text else g.holder_email end,
+             case when ?::boolean then null else g.holder_birthdate end,
+             case when ?::boolean then null else g.holder_id_number end,
+             case when ?::boolean then null else g.holder_country_code end,
+             g.id
+           from g
+           returning id::text as ticket_id, replaced_ticket_id::text as replaced`,
+          [
+            idList,
+            holder !== null,
+            holder !== null,
+            holder?.firstName ?? null,
+            holder !== null,
+            holder?.lastName ?? null,
+            holder !== null,
+            holder?.email ?? null,
+            holder !== null,
+            holder !== null,
+            holder !== null,
+          ],
+        );
+      } catch (err) {
+        // Built from the new id, the numbers cannot collide with seeded or reprinted tickets; data loaded otherwise can.
+        if (isUniqueViolation(err)) throw new ValidationError('ticket', 'a generated tax number or barcode (or a replacement) already exists; nothing reprinted');
+        throw err;
+      }
+      return created.map((c) => ({ replaced: c.replaced, ticketId: c.ticket_id })).sort((a, b) => compareIds(a.replaced, b.replaced));
+    });
   }
 
   /** Access control: NOT_PRINTED/PRINTED -> CONTROLLED at `at`. Returns the ids changed. */

@@ -117,9 +117,42 @@ export interface TicketPayloadRow {
   fileNumber: string | null;
   holder: TicketHolder;
   performance: Omit<PerformanceRow, 'createdAt'>;
-  /** Wallet owner last reported by feedback (overlaySpectatorDetailsWithLastOwner, §3.1.2), if any. */
-  lastWalletOwner: unknown;
+  /** The ticket this one replaces (reprint, take back: ticket.replaced_ticket_id), null for an original ticket. */
+  replacedTicket: ReplacedTicketInfo | null;
   updatedAt: string;
+}
+
+/**
+ * What injection needs to know about the ticket a replacement replaces (§3.1.2, §9.1, §9.3): its own state only, one
+ * level (the chain is not followed further), read in the same query as the replacement.
+ */
+export interface ReplacedTicketInfo {
+  id: string;
+  status: S360TicketStatus;
+  /** Compared with resetInjectionInvalidationReasons (e.g. REPRINT, MOBILE_TAKE_BACK). */
+  invalidationReason: string | null;
+  /** Its wallet owner as feedback last reported it (mobile_ticket.wallet_owner); null while feedback reported none. */
+  lastWalletOwner: unknown;
+}
+
+/** A new cultural contact for a replacement ticket (take back, §9.3). */
+export interface ReprintHolder {
+  email: string;
+  firstName?: string | null | undefined;
+  lastName?: string | null | undefined;
+}
+
+export interface ReprintOptions {
+  /** Invalidation reason of the old ticket; default REPRINT (take back: MOBILE_TAKE_BACK). */
+  reason?: string | null | undefined;
+  /** Sets a new cultural contact on the replacement instead of copying the old ticket's holder fields. */
+  holder?: ReprintHolder | undefined;
+}
+
+/** One reprinted ticket: the old (now INVALIDATED) id and its NOT_PRINTED replacement. */
+export interface ReprintMapping {
+  replaced: string;
+  ticketId: string;
 }
 
 export interface CardPayloadRow {

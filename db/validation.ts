@@ -27,6 +27,20 @@ export class NotFoundError extends Error {
   override name = 'NotFoundError';
 }
 
+/**
+ * An S-360-side operation refused, all or nothing: nothing was written. `refused` names each item and why (ids and
+ * statuses only, never holder data); the message lists them.
+ */
+export class RefusedError extends Error {
+  override name = 'RefusedError';
+  constructor(
+    what: string,
+    readonly refused: readonly { id: string; why: string }[],
+  ) {
+    super(`${what}: ${refused.map((r) => `ticket ${r.id} ${r.why}`).join('; ')}`);
+  }
+}
+
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 export const customParamsSchema = z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()]));

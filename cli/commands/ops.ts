@@ -1,9 +1,10 @@
-// Operator and S-360-side commands: ticket list/show/retry, s360 cancel/control, failures, reconcile.
+// Operator and S-360-side commands: ticket list/show/retry, s360 cancel/reprint/control, failures, reconcile.
 import type { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { S360_TICKET_STATUSES, type S360TicketStatus } from '../../common/domain';
 import { cardWorkflowId, ticketWorkflowId } from '../../common/ids';
 import { loadConfig } from '../../config';
+import { RefusedError } from '../../db/repository';
 import { loadSecretKey } from '../../db/secrets';
 import { reconcileEvent } from '../../ops/reconcile';
 import { getStateQuery, requestRetryUpdate, type TicketState } from '../../workflows/messages';
@@ -63,6 +64,7 @@ export function register(program: Command): void {
         return [
           `ticket ${t.id} (${t.taxNumber}) event ${t.performance.code}`,
           `  S-360     ${t.status}${t.invalidationReason ? ` (${t.invalidationReason})` : ''}`,
+          ...(t.replacedTicket ? [`  replaces  ${t.replacedTicket.id} (${t.replacedTicket.status}${t.replacedTicket.invalidationReason ? `, ${t.replacedTicket.invalidationReason}` : ''})`] : []),
           `  TIXNGO    ${view.mobile?.tixngoStatus ?? 'NA'} (as of last feedback)`,
           `  processed ${view.markers.map((m) => `${m.function}@${m.processedAt}`).join(', ') || '-'}`,
           `  workflow  ${wf.workflowId} ${wf.status}${s ? `, step ${s.step}${s.needsAttention ? ', NEEDS ATTENTION' : ''}` : ''}`,
@@ -104,6 +106,38 @@ export function register(program: Command): void {
       const config = loadConfig();
       const changed = await withRepo(config, (repo) => repo.cancelTickets(ids(values), opts.reason ?? null, opts.invalidate ? 'INVALIDATED' : 'CANCELLED'));
       output(opts.json, { changed }, () => `${changed.length} ticket(s) ${opts.invalidate ? 'invalidated' : 'cancelled'} in S-360`);
+    });
+  s360
+    .command('reprint')
+    .description(
+      'Reprint (or take back) tickets in S-360, all or nothing: each is INVALIDATED with the reason (Push Cancelled deletes it in TIXNGO) ' +
+        'and replaced by a NOT_PRINTED ticket (same event, seat, price, holder; new barcode and ticket number) that the next injection sends ' +
+        "to the old ticket's last TIXNGO wallet owner, or to the cultural contact (resetInjectionInvalidationReasons, overlaySpectatorDetailsWithLastOwner)",
+    )
+    .argument('<ids...>', 'S-360 ticket ids (PRINTED or CONTROLLED)')
+    .option('--reason <reason>', 'invalidation reason of the old ticket, e.g. REPRINT, MOBILE_TAKE_BACK', 'REPRINT')
+    .option('--holder-email <email>', 'a new cultural contact for the replacements (take back): e-mail')
+    .option('--holder-first-name <name>', 'its first name (with --holder-email)')
+    .option('--holder-last-name <name>', 'its last name (with --holder-email)')
+    .option('--json', 'print JSON: [{ replaced, ticketId }]')
+    .action(async (values: string[], opts: { reason: string; holderEmail?: string; holderFirstName?: string; holderLastName?: string; json?: boolean }) => {
+      const newContact = opts.holderEmail !== undefined || opts.holderFirstName !== undefined || opts.holderLastName !== undefined;
+      if (newContact && !opts.holderEmail?.trim()) throw new CliError('--holder-first-name/--holder-last-name need --holder-email (the new cultural contact receives the ticket by e-mail)');
+      const config = loadConfig();
+      const mapping = await withRepo(config, async (repo) => {
+        try {
+          return await repo.reprintTickets(ids(values), {
+            reason: opts.reason,
+            holder: newContact ? { email: opts.holderEmail!, firstName: opts.holderFirstName, lastName: opts.holderLastName } : undefined,
+          });
+        } catch (err) {
+          if (err instanceof RefusedError) throw new CliError(err.message);
+          throw err;
+        }
+      });
+      output(opts.json, mapping, () =>
+        [`${mapping.length} ticket(s) reprinted in S-360 (old ticket INVALIDATED, reason ${opts.reason.trim()}; replacement NOT_PRINTED)`, ...mapping.map((m) => `  ${m.replaced} -> ${m.ticketId}`)].join('\n'),
+      );
     });
   s360
     .command('control')

@@ -96,3 +96,30 @@ test('bad input gets a one-line error naming the problem', async () => {
   const t = await cli('ticket', 'retry', '999999999');
   assert.match(t.stderr, /no running workflow ticket-999999999/);
 });
+
+test('s360 reprint refuses, naming the ticket, what it cannot reprint and writes nothing; prints the old -> new mapping', async () => {
+  const printed = ids[3]!;
+  const refused = await cli('s360', 'reprint', printed, ids[0]!, '999999999');
+  assert.equal(refused.code, 1);
+  assert.equal(refused.stderr, `error: nothing reprinted: ticket 999999999 not found in S-360; ticket ${ids[0]} is CANCELLED already\n`);
+  assert.equal((await s.db.knex('ticket').where({ id: printed }).first('status'))?.status, 'PRINTED', 'all or nothing');
+  assert.equal(Number((await s.db.knex('ticket').whereNotNull('replaced_ticket_id').count('* as n').first())?.n), 0);
+
+  const noEmail = await cli('s360', 'reprint', printed, '--holder-first-name', 'Bea');
+  assert.match(noEmail.stderr, /need --holder-email/);
+
+  const ok = await cli('s360', 'reprint', printed, '--reason', 'MOBILE_TAKE_BACK', '--holder-email', 'b2b@example.org', '--json');
+  assert.equal(ok.code, 0, ok.stderr);
+  const mapping = ok.json() as { replaced: string; ticketId: string }[];
+  assert.equal(mapping.length, 1);
+  assert.equal(mapping[0]!.replaced, printed);
+  const old = await s.db.knex('ticket').where({ id: printed }).first('status', 'invalidation_reason');
+  assert.deepEqual({ ...old }, { status: 'INVALIDATED', invalidation_reason: 'MOBILE_TAKE_BACK' });
+  const nu = await s.db.knex('ticket').where({ id: mapping[0]!.ticketId }).first('status', 'holder_email', 'replaced_ticket_id');
+  assert.deepEqual({ ...nu, replaced_ticket_id: String(nu?.replaced_ticket_id) }, { status: 'NOT_PRINTED', holder_email: 'b2b@example.org', replaced_ticket_id: printed });
+
+  const again = await cli('s360', 'reprint', printed);
+  assert.match(again.stderr, new RegExp(`ticket ${printed} is INVALIDATED already`));
+  const show = await cli('ticket', 'show', mapping[0]!.ticketId);
+  assert.match(show.stdout, new RegExp(`replaces  ${printed} \\(INVALIDATED, MOBILE_TAKE_BACK\\)`));
+});

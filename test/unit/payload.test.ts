@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { buildTicketPayload, showDeletedTicketFor } from '../../activities/payload';
+import { parseCustomParamValues } from '../../contract/function-params';
 import { judge } from '../../ops/reconcile';
 import type { TicketPayloadRow } from '../../db/types';
 import { injectionTicketSchema } from '../../tixngo/contract';
@@ -38,7 +39,7 @@ const row: TicketPayloadRow = {
     startTime: '2026-06-01T18:00:00.000Z',
     endTime: null,
   },
-  lastWalletOwner: null,
+  replacedTicket: null,
   updatedAt: '2026-01-01T00:00:00Z',
 };
 
@@ -59,11 +60,57 @@ test('missing mandatory data is refused by the contract naming the field', () =>
   assert.deepEqual(parsed.error?.issues.map((i) => i.path.join('.')), ['spectatorDetails.email']);
 });
 
-test('reprint: the last wallet owner receives the ticket unless overlaySpectatorDetailsWithLastOwner=false; barcode prefix/suffix', () => {
-  const reprint = { ...row, lastWalletOwner: { email: 'zoe@example.org', firstName: 'Zoe' } };
-  assert.equal(buildTicketPayload(reprint).spectatorDetails.email, 'zoe@example.org');
-  assert.equal(buildTicketPayload(reprint, { overlaySpectatorDetailsWithLastOwner: false }).spectatorDetails.email, 'anna@example.org');
+test('barcode prefix and suffix', () => {
   assert.equal(buildTicketPayload(row, {}, { barcodePrefix: 'P-', barcodeSuffix: '-S' }).security.barcode, 'P-BC42-S');
+});
+
+describe('spectator of a replacement ticket (reprint, take back: §3.1.2, §9.1, §9.3)', () => {
+  const zoe = { email: 'zoe@example.org', firstName: 'Zoe', lastName: 'Keller' };
+  const replacement = (reason: string | null, lastWalletOwner: unknown): TicketPayloadRow => ({
+    ...row,
+    id: '43',
+    replacedTicket: { id: '42', status: 'INVALIDATED', invalidationReason: reason, lastWalletOwner },
+  });
+  const spectator = (r: TicketPayloadRow, params = {}) => buildTicketPayload(r, params).spectatorDetails;
+
+  test('reprint: the replaced ticket\'s last wallet owner from feedback receives it (overlay default true)', () => {
+    const s = spectator(replacement('REPRINT', zoe));
+    assert.deepEqual(s, { email: 'zoe@example.org', firstName: 'Zoe', lastName: 'Keller', title: undefined }, 'the cultural contact\'s title is not given to another person');
+    assert.equal(spectator(replacement('REPRINT', zoe), { overlaySpectatorDetailsWithLastOwner: true }).email, 'zoe@example.org');
+    assert.equal(spectator(replacement('REPRINT', zoe), { overlaySpectatorDetailsWithLastOwner: 'true', resetInjectionInvalidationReasons: 'MOBILE_TAKE_BACK' }).email, 'zoe@example.org', 'another reason listed');
+    assert.equal(spectator(replacement(null, zoe)).email, 'zoe@example.org', 'no reason recorded: not in the list');
+  });
+
+  test('a reason listed in resetInjectionInvalidationReasons: the cultural contact', () => {
+    assert.equal(spectator(replacement('MOBILE_TAKE_BACK', zoe), { resetInjectionInvalidationReasons: 'MOBILE_TAKE_BACK' }).email, 'anna@example.org');
+    assert.equal(spectator(replacement('MOBILE_TAKE_BACK', zoe), { resetInjectionInvalidationReasons: 'RESALE, MOBILE_TAKE_BACK ' }).email, 'anna@example.org', 'comma-separated, trimmed');
+    const s = spectator(replacement('MOBILE_TAKE_BACK', zoe), { resetInjectionInvalidationReasons: 'MOBILE_TAKE_BACK' });
+    assert.deepEqual(s, { email: 'anna@example.org', firstName: 'Anna', lastName: 'Muster', title: 'Ms' });
+  });
+
+  test('overlaySpectatorDetailsWithLastOwner=false: the cultural contact', () => {
+    assert.equal(spectator(replacement('REPRINT', zoe), { overlaySpectatorDetailsWithLastOwner: false }).email, 'anna@example.org');
+    assert.equal(spectator(replacement('REPRINT', zoe), { overlaySpectatorDetailsWithLastOwner: 'false' }).email, 'anna@example.org');
+  });
+
+  test('no feedback yet for the replaced ticket (no wallet owner): the cultural contact', () => {
+    assert.equal(spectator(replacement('REPRINT', null)).email, 'anna@example.org');
+    assert.equal(spectator(replacement('REPRINT', { firstName: 'Zoe' })).email, 'anna@example.org', 'an owner without e-mail is no owner');
+  });
+
+  test('the custom parameters as `interface add --params` validates and stores them drive the choice', () => {
+    const stored = parseCustomParamValues({ resetInjectionInvalidationReasons: ' MOBILE_TAKE_BACK , RESALE', overlaySpectatorDetailsWithLastOwner: 'true' });
+    assert.deepEqual(stored, { resetInjectionInvalidationReasons: 'MOBILE_TAKE_BACK,RESALE', overlaySpectatorDetailsWithLastOwner: true });
+    assert.equal(spectator(replacement('MOBILE_TAKE_BACK', zoe), stored).email, 'anna@example.org');
+    assert.equal(spectator(replacement('REPRINT', zoe), stored).email, 'zoe@example.org');
+    const off = parseCustomParamValues({ overlaySpectatorDetailsWithLastOwner: 'false' });
+    assert.equal(spectator(replacement('REPRINT', zoe), off).email, 'anna@example.org');
+  });
+
+  test('not a replacement: the cultural contact, whatever the parameters', () => {
+    assert.equal(spectator(row).email, 'anna@example.org');
+    assert.equal(spectator(row, { overlaySpectatorDetailsWithLastOwner: true }).email, 'anna@example.org');
+  });
 });
 
 test('showDeletedTicket follows the §3.3 rule', () => {
