@@ -8,7 +8,7 @@
 //  - the API key is read from S-360 (decrypted in memory) and never leaves this process: not in workflow input,
 //    history, logs or error messages.
 import { Context, ApplicationFailure, log } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { InterfaceFunction, S360TicketStatus, TixngoStatus } from '../common/domain';
 import { ERR_CONFIG, ERR_INVALID_TICKET_DATA, ERR_TIXNGO_CONFLICT, ERR_TIXNGO_NOT_FOUND, ERR_TIXNGO_REJECTED } from '../common/errors';
 import { cardWorkflowId, ticketWorkflowId } from '../common/ids';
@@ -26,7 +26,7 @@ import type { Repository } from '../db/repository';
 import type { InterfaceRow, TicketPayloadRow } from '../db/types';
 import type { SecretKey } from '../db/secrets';
 import { TixngoClient, TixngoError, type TicketOutcome } from '../tixngo/client';
-import { cardEventSignal, ticketEventSignal, type TicketEvent } from '../workflows/messages';
+import { cardEventSignal, ticketEventSignal, type LifecycleOptions, type TicketEvent } from '../workflows/messages';
 import { toFailure } from './failures';
 import { buildPrivilegePayload, buildTicketPayload, showDeletedTicketFor } from './payload';
 import { chunks, matchesFilters, missingHolderFields, skipper } from './params';
@@ -86,6 +86,9 @@ export function createActivities(deps: ActivityDeps): Activities {
   const CACHE_MS = deps.interfaceCacheMs ?? DEFAULT_CACHE_MS;
   const ifaceCache = new Map<string, { at: number; row: InterfaceRow }>();
   const credCache = new Map<number, { at: number; url: string; login: string; apiKey: string }>();
+
+  const notifyTicket = (interfaceName: string, item: { ticketId: string; eventCode: string; event: TicketEvent }, lifecycleOptions: LifecycleOptions | undefined) =>
+    deliverTicketEvent(deps.client, deps.taskQueue, interfaceName, item, lifecycleOptions);
 
   async function iface(name: string): Promise<InterfaceRow> {
     const hit = ifaceCache.get(name);
@@ -544,26 +547,32 @@ export function createActivities(deps: ActivityDeps): Activities {
       const chunk = Math.max(1, deps.fanoutConcurrency ?? 32) * 4;
       for (let i = start; i < items.length; i += chunk) {
         await mapLimit(items.slice(i, i + chunk), deps.fanoutConcurrency ?? 32, async (item) => {
-          try {
-            await deps.client.workflow.signalWithStart('ticketLifecycle', {
-              taskQueue: deps.taskQueue,
-              workflowId: ticketWorkflowId(item.ticketId),
-              args: [{ ticketId: item.ticketId, eventCode: item.eventCode, interfaceName, options: lifecycleOptions }],
-              signal: ticketEventSignal,
-              signalArgs: [item.event],
-              // A closed ticket workflow (DELETED) is final: never start a second one for the same ticket.
-              workflowIdReusePolicy: 'REJECT_DUPLICATE',
-              typedSearchAttributes: initialTicketAttributes(item.ticketId, item.eventCode, interfaceName, item.event),
-            });
-            result.notified++;
-          } catch (err) {
-            if (err instanceof WorkflowExecutionAlreadyStartedError) result.closed++;
-            else throw err;
-          }
+          count(result, await notifyTicket(interfaceName, item, lifecycleOptions));
         });
         ctx.heartbeat(Math.min(i + chunk, items.length));
       }
       return result;
+    },
+
+    async notifyInjectedTickets({ interfaceName, executionId, afterId, maxTickets, lifecycleOptions }) {
+      const ctx = Context.current();
+      const row = await iface(interfaceName);
+      const resumed = ctx.info.heartbeatDetails as { lastId?: string; notified?: number; closed?: number } | undefined;
+      const result: NotifyResult = { notified: resumed?.notified ?? 0, closed: resumed?.closed ?? 0 };
+      let lastId = resumed?.lastId ?? afterId;
+      const budget = maxTickets ?? 5_000;
+      const page = Math.max(1, deps.fanoutConcurrency ?? 32) * 8;
+      for (;;) {
+        const todo = Math.min(page, budget - result.notified - result.closed);
+        if (todo <= 0) return { ...result, lastId, done: false };
+        const items = await repo.selectInjectedInRun(row.id, executionId, lastId, todo);
+        await mapLimit(items, deps.fanoutConcurrency ?? 32, async (item) => {
+          count(result, await notifyTicket(interfaceName, { ...item, event: { type: 'injected' } }, lifecycleOptions));
+        });
+        if (items.length) lastId = items[items.length - 1]!.ticketId;
+        ctx.heartbeat({ lastId, ...result });
+        if (items.length < todo) return { ...result, lastId, done: true };
+      }
     },
 
     async notifyCardWorkflows({ interfaceName, items }) {
@@ -628,6 +637,54 @@ export function createActivities(deps: ActivityDeps): Activities {
 }
 
 /** Search attributes a ticket workflow starts with, so its first task has nothing to upsert. */
+type NotifyOutcome = 'notified' | 'closed';
+function count(result: NotifyResult, outcome: NotifyOutcome): void {
+  if (outcome === 'notified') result.notified++;
+  else result.closed++;
+}
+
+/**
+ * Delivers one event to a ticket workflow. `injected` usually meets no workflow yet: it is STARTED with the event
+ * in its input (one write on the server, no signal; measured about 1.8x the rate of signal-with-start on the dev
+ * server), and only when the workflow exists already is the event signalled. Other events use signal-with-start.
+ * A closed workflow (DELETED, REJECT_DUPLICATE) is final: nothing to deliver.
+ */
+async function deliverTicketEvent(
+  client: Client,
+  taskQueue: string,
+  interfaceName: string,
+  item: { ticketId: string; eventCode: string; event: TicketEvent },
+  lifecycleOptions: LifecycleOptions | undefined,
+): Promise<NotifyOutcome> {
+  const workflowId = ticketWorkflowId(item.ticketId);
+  const base = {
+    taskQueue,
+    workflowId,
+    // A closed ticket workflow (DELETED) is final: never start a second one for the same ticket.
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    typedSearchAttributes: initialTicketAttributes(item.ticketId, item.eventCode, interfaceName, item.event),
+  };
+  const input = { ticketId: item.ticketId, eventCode: item.eventCode, interfaceName, options: lifecycleOptions };
+  try {
+    if (item.event.type === 'injected') {
+      await client.workflow.start('ticketLifecycle', { ...base, args: [{ ...input, pendingEvents: [item.event] }] });
+    } else {
+      await client.workflow.signalWithStart('ticketLifecycle', { ...base, args: [input], signal: ticketEventSignal, signalArgs: [item.event] });
+    }
+    return 'notified';
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    if (item.event.type !== 'injected') return 'closed';
+  }
+  try {
+    await client.workflow.getHandle(workflowId).signal(ticketEventSignal, item.event);
+    return 'notified';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return 'closed';
+    throw err;
+  }
+}
+
 function initialTicketAttributes(ticketId: string, eventCode: string, interfaceName: string, event: TicketEvent) {
   const base = [
     { key: TicketIdKey, value: ticketId },

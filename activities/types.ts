@@ -67,6 +67,19 @@ export interface NotifyTicketsInput {
   items: { ticketId: string; eventCode: string; event: TicketEvent }[];
   lifecycleOptions?: LifecycleOptions;
 }
+/** The injection fan-out: tickets the execution injected (found in S-360 by its processed markers), after afterId. */
+export interface NotifyInjectedInput {
+  interfaceName: string;
+  executionId: string;
+  afterId?: string;
+  /** At most this many tickets per activity (default 5,000); the workflow loops until done. */
+  maxTickets?: number;
+  lifecycleOptions?: LifecycleOptions;
+}
+export interface NotifyInjectedResult extends NotifyResult {
+  lastId?: string;
+  done: boolean;
+}
 export interface NotifyCardsInput {
   interfaceName: string;
   items: { cardId: string; productCode: string; event: CardEvent }[];
@@ -111,6 +124,7 @@ export interface Activities {
   injectPrivilegeBatch(input: BatchInput): Promise<PrivilegeBatchResult>;
   notifyTicketWorkflows(input: NotifyTicketsInput): Promise<NotifyResult>;
   notifyCardWorkflows(input: NotifyCardsInput): Promise<NotifyResult>;
+  notifyInjectedTickets(input: NotifyInjectedInput): Promise<NotifyInjectedResult>;
   /** S-360-side changes a ticket workflow is asked to make (cancel/control signals); S-360 stays the master. */
   applyS360Cancel(input: { ticketIds: string[]; reason?: string; status: 'CANCELLED' | 'INVALIDATED' }): Promise<void>;
   applyS360Control(input: { ticketIds: string[]; at?: string }): Promise<void>;

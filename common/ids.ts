@@ -21,3 +21,6 @@ export const functionWorkflowId = (fn: string, interfaceName: string): string =>
 /** The Temporal Schedule of one function of one interface (`schedule-feedback-demo`); its runs get the id
  * `functionWorkflowId(fn, interface)` followed by `-<nominal time>` (the server appends it to every scheduled start). */
 export const functionScheduleId = (fn: string, interfaceName: string): string => `schedule-${functionWorkflowId(fn, interfaceName)}`;
+
+/** The workflow that starts the ticket workflows of one injection execution once its batches are done. */
+export const injectionFanoutWorkflowId = (interfaceName: string, executionId: string): string => `lifecycles-${interfaceName}-${executionId}`;

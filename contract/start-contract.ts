@@ -98,6 +98,7 @@ export const functionRunSummarySchema = z.object({
   tixngoCalls: z.number(),
   durationMs: z.number(),
   failures: z.array(z.object({ itemId: z.string(), type: z.string(), message: z.string(), field: z.string().optional() })),
+  lifecycleFanoutWorkflowId: z.string().optional().describe('injection: the child workflow (injectionFanout) that starts the ticket workflows once the batches are done'),
 });
 
 export const ticketEventSchema = z.discriminatedUnion('type', [

@@ -441,6 +441,26 @@ export class Repository {
     });
   }
 
+  /**
+   * Tickets of the interface whose INJECTION marker belongs to `runId` (the function execution), after `afterId`,
+   * in id order, with their event code: what the injection fan-out notifies once the run's batches are done.
+   */
+  async selectInjectedInRun(interfaceId: number, runId: string, afterId: string | undefined, limit: number): Promise<{ ticketId: string; eventCode: string }[]> {
+    checkInterfaceId(interfaceId);
+    const r = await rows<{ ticket_id: string; event_code: string }>(
+      this.knex,
+      `select t.id::text as ticket_id, p.code as event_code
+       from processing_marker m
+       join ticket t on t.id = m.item_id
+       join performance p on p.id = t.performance_id
+       where m.function = 'INJECTION' and m.run_id = ? and m.item_id > ? and m.item_kind = 'ticket' and t.interface_id = ?
+       order by m.item_id
+       limit ?`,
+      [runId, afterId ?? '0', interfaceId, limit],
+    );
+    return r.map((x) => ({ ticketId: x.ticket_id, eventCode: x.event_code }));
+  }
+
   /** Upserts an OK marker for the given items of the interface (items of other interfaces are ignored). */
   private async upsertMarkers(
     trx: Conn,

@@ -9,7 +9,8 @@
 //
 // Not written here, kept on purpose: injectTickets-before-notify-patch.json, an ERROR run recorded before the error
 // e-mail step (patch 'notify-run-outcome' in workflows/functions.ts); it proves that runs started before that change
-// still replay.
+// still replay. Likewise injectTickets-before-fanout-patch.json: a run recorded before the deferred injection
+// fan-out (patch 'deferred-injection-fanout'), whose batches notified the ticket workflows themselves.
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -17,7 +18,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import { ticketWorkflowId, cardWorkflowId } from '../common/ids';
 import { createWorkers, installRuntime } from '../workers/worker';
-import { cardEventSignal, cancelSignal, getStateQuery, requestRetryUpdate, ticketEventSignal, type TicketState } from '../workflows/messages';
+import { cardEventSignal, cancelSignal, getStateQuery, requestRetryUpdate, ticketEventSignal, type FunctionRunSummary, type TicketState } from '../workflows/messages';
 import { createTestEnv } from '../test/helpers/temporal';
 import { nonRetryable, stubActivities } from '../test/helpers/workflow-stubs';
 import { ERR_TIXNGO_REJECTED, ERR_TIXNGO_UNAUTHORIZED } from '../common/errors';
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
     // The error e-mail: sent, except for the interface whose SMTP server is down (3 attempts, the run goes on).
     notifyRunOutcome: async (i) =>
       i.interfaceName === 'smtp-down' ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:2525')) : { sent: true, recipients: 1, messageId: '<rec@s360-tixngo>' },
+    // The injection fan-out: two activity calls (a page limit reached, then done).
+    notifyInjectedTickets: async (i) => (i.afterId === undefined ? { notified: 1, closed: 0, lastId: '901', done: false } : { notified: 0, closed: 0, lastId: i.afterId, done: true }),
     readTixngoStatus: async () => ({ found: true, tixngoStatus: ++polls >= 3 ? 'DELETED' : 'DELETION_PENDING', version: polls }),
   });
   // Histories are committed in plain JSON, without the payload codec: readable whatever the codec key (the replay test
@@ -92,8 +95,13 @@ async function main(): Promise<void> {
       ['injectPrivileges', 'injectPrivileges'],
     ] as const) {
       const h = await client.workflow.start(type, { taskQueue, workflowId: `record-${name}-${randomUUID()}`, args: [fnInput] });
-      await h.result();
+      const summary = (await h.result()) as FunctionRunSummary;
       await save(name, h);
+      if (summary.lifecycleFanoutWorkflowId) {
+        const child = client.workflow.getHandle(summary.lifecycleFanoutWorkflowId);
+        await child.result();
+        await save('injectionFanout', child);
+      }
     }
 
     // Error e-mails: a failed run (notified, then fails) and an ERROR run whose e-mail cannot be sent (goes on).

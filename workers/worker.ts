@@ -93,7 +93,7 @@ export async function createWorkers(opts: {
 }): Promise<Workers> {
   const tuning = { ...DEFAULT_TUNING, ...opts.tuning };
   const dataConverter = opts.dataConverter ?? getDataConverter();
-  const { notifyTicketWorkflows, notifyCardWorkflows, ...mainActivities } = opts.activities;
+  const { notifyTicketWorkflows, notifyCardWorkflows, notifyInjectedTickets, ...mainActivities } = opts.activities;
   const main = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
@@ -111,7 +111,7 @@ export async function createWorkers(opts: {
     namespace: opts.namespace,
     taskQueue: fanoutTaskQueue(opts.taskQueue),
     dataConverter,
-    activities: { notifyTicketWorkflows, notifyCardWorkflows },
+    activities: { notifyTicketWorkflows, notifyCardWorkflows, notifyInjectedTickets },
     maxConcurrentActivityTaskExecutions: tuning.fanoutActivitySlots,
     shutdownGraceTime: '10s',
   });

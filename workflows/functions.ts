@@ -2,11 +2,27 @@
 //
 // Shape: "function workflows batch, ticket workflows follow" (DESIGN-NOTES). Each batch is ONE activity that
 // selects a page in S-360, makes ONE bulk TIXNGO call and records the outcome in ONE S-360 transaction (so the
-// tickets are PRINTED as soon as TIXNGO accepted them). Notifying the ticket workflows of that batch (signal-with-
-// start, bounded concurrency, own task queue) is scheduled without waiting, so it overlaps the next batches
-// instead of delaying them. A ticket that fails is recorded (S-360 error log + its workflow in needs attention)
+// tickets are PRINTED as soon as TIXNGO accepted them). Notifying the ticket workflows of a batch (start or
+// signal-with-start, bounded concurrency, own task queue) is scheduled without waiting, so it overlaps the next
+// batches instead of delaying them; for injection, the ticket workflows of accepted tickets are created only once
+// the batches are done, by a child workflow (see injectTickets and workflows/fanout.ts): on two cores, creating
+// thousands of workflows next to the injection slowed it several-fold (docs/benchmarks.md). A ticket that fails is recorded (S-360 error log + its workflow in needs attention)
 // while the rest of its batch proceeds; the run then ends with outcome ERROR, as S-360 does, until it is fixed.
-import { ApplicationFailure, ContinueAsNew, allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo, log } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  ContinueAsNew,
+  ParentClosePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  patched,
+  setHandler,
+  startChild,
+  workflowInfo,
+  log,
+} from '@temporalio/workflow';
+import { injectionFanoutWorkflowId } from '../common/ids';
+import { injectionFanout } from './fanout';
 import type { BatchResultBase, InterfaceInfo, NotifyRunOutcomeInput } from '../activities/types';
 import type { InterfaceFunction, ExecutionOutcome } from '../common/domain';
 import { ERR_KILL_RATIO } from '../common/errors';
@@ -23,6 +39,13 @@ import { activities, continueAsNewDue, extractError, nowIso } from './support';
 const MAX_REPORTED_FAILURES = 100;
 
 type Acts = ReturnType<typeof activities>;
+
+/**
+ * Patch id of the deferred injection fan-out: the injection's batches no longer notify the ticket workflows of
+ * accepted tickets as they go; one child workflow (injectionFanout) starts them once the batches are done.
+ * Histories recorded before it replay with the per-batch notifications.
+ */
+export const DEFERRED_FANOUT_PATCH = 'deferred-injection-fanout';
 
 /** Patch id of the error e-mail at the end of a run (histories recorded before it replay without the activity). */
 export const NOTIFY_RUN_OUTCOME_PATCH = 'notify-run-outcome';
@@ -50,11 +73,14 @@ interface BatchContext {
 
 type BatchStep = (ctx: BatchContext) => Promise<{ res: BatchResultBase; succeeded: number }>;
 
+/** Work after the batches, on success and on failure (the tickets a failed run did inject still need it). */
+type AfterBatches = (ctx: { iface: InterfaceInfo; input: FunctionRunInput; executionId: string; counts: FunctionCounts }) => Promise<string | undefined>;
+
 function emptyCounts(): FunctionCounts {
   return { processed: 0, succeeded: 0, failed: 0, skipped: 0, batches: 0, tixngoCalls: 0 };
 }
 
-async function runFunction(fn: InterfaceFunction, input: FunctionRunInput, step: BatchStep): Promise<FunctionRunSummary> {
+async function runFunction(fn: InterfaceFunction, input: FunctionRunInput, step: BatchStep, afterBatches?: AfterBatches): Promise<FunctionRunSummary> {
   const acts = activities();
   const progress: FunctionProgress = input.progress ?? { counts: emptyCounts(), failures: [], startedAt: nowIso() };
   setHandler(getProgressQuery, () => progress.counts);
@@ -115,6 +141,7 @@ async function runFunction(fn: InterfaceFunction, input: FunctionRunInput, step:
     if (err instanceof ContinueAsNew) throw err; // not a failure: the run goes on in the next execution
     const x = extractError(err);
     await acts.db.finishExecution({ executionId, outcome: 'ERROR', counts: progress.counts, error: x.message });
+    await afterBatches?.({ iface, input, executionId, counts: progress.counts });
     const message = `${fn} on interface ${iface.name} stopped after ${progress.counts.succeeded} succeeded: ${x.message}`;
     await notifyRunOutcome(acts, { ...notifyKey(), interfaceName: iface.name, fn, executionId, outcome: 'FAILED', counts: progress.counts, eventCode: input.eventCode, error: message });
     throw ApplicationFailure.create({ type: x.type, message, nonRetryable: true });
@@ -123,6 +150,7 @@ async function runFunction(fn: InterfaceFunction, input: FunctionRunInput, step:
   const c = progress.counts;
   const outcome: ExecutionOutcome = c.failed > 0 ? 'ERROR' : c.skipped > 0 ? 'WARNING' : 'OK';
   await acts.db.finishExecution({ executionId, outcome, counts: c });
+  const lifecycleFanoutWorkflowId = await afterBatches?.({ iface, input, executionId, counts: c });
   if (outcome !== 'OK') await notifyRunOutcome(acts, { ...notifyKey(), interfaceName: iface.name, fn, executionId, outcome, counts: c, eventCode: input.eventCode });
   await condition(allHandlersFinished);
   return {
@@ -133,6 +161,7 @@ async function runFunction(fn: InterfaceFunction, input: FunctionRunInput, step:
     ...c,
     durationMs: Date.now() - Date.parse(progress.startedAt),
     failures: progress.failures,
+    ...(lifecycleFanoutWorkflowId ? { lifecycleFanoutWorkflowId } : {}),
   };
 }
 
@@ -147,16 +176,44 @@ function notifyTickets(ctx: BatchContext, items: { ticketId: string; eventCode: 
   ctx.background(ctx.acts.fanout.notifyTicketWorkflows({ interfaceName: ctx.iface.name, items, lifecycleOptions: ctx.input.options?.lifecycle }));
 }
 
+/**
+ * Starts the child that creates the ticket workflows of the tickets this execution injected (ABANDON: the run
+ * does not wait for it). Returns its workflow id, or undefined when nothing was injected.
+ */
+async function startInjectionFanout(ctx: { iface: InterfaceInfo; input: FunctionRunInput; executionId: string; counts: FunctionCounts }): Promise<string | undefined> {
+  if (ctx.counts.succeeded === 0) return undefined;
+  const workflowId = injectionFanoutWorkflowId(ctx.iface.name, ctx.executionId);
+  try {
+    await startChild(injectionFanout, {
+      workflowId,
+      args: [{ interfaceName: ctx.iface.name, executionId: ctx.executionId, lifecycleOptions: ctx.input.options?.lifecycle }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  } catch (err) {
+    // Already started (same execution): it does the work. Anything else is logged; the run's outcome stands.
+    log.warn('injection fan-out not started', { workflowId, error: extractError(err).message });
+  }
+  return workflowId;
+}
+
 /** Tickets injection: NOT_PRINTED tickets of the interface -> TIXNGO INJECTED, S-360 PRINTED + processed. */
 export async function injectTickets(input: FunctionRunInput): Promise<FunctionRunSummary> {
-  return runFunction('INJECTION', input, async (ctx) => {
-    const res = await ctx.acts.tixngo.injectTicketBatch({ interfaceName: ctx.iface.name, eventCode: ctx.input.eventCode, afterId: ctx.afterId, limit: ctx.limit, executionId: ctx.executionId, params: ctx.input.params });
-    notifyTickets(ctx, [
-      ...res.accepted.map((a) => ({ ticketId: a.ticketId, eventCode: a.eventCode, event: { type: 'injected' } as const })),
-      ...res.rejected.map((r) => ({ ticketId: r.itemId, eventCode: r.eventCode, event: { type: 'injectionRejected', errorType: r.type, message: r.message, field: r.field } as const })),
-    ]);
-    return { res, succeeded: res.accepted.length };
-  });
+  // Ticket workflows of accepted tickets: after the batches (child workflow), so that creating them never slows
+  // the injection; rejected tickets are notified at once (their workflow shows NEEDS ATTENTION).
+  const deferred = patched(DEFERRED_FANOUT_PATCH);
+  return runFunction(
+    'INJECTION',
+    input,
+    async (ctx) => {
+      const res = await ctx.acts.tixngo.injectTicketBatch({ interfaceName: ctx.iface.name, eventCode: ctx.input.eventCode, afterId: ctx.afterId, limit: ctx.limit, executionId: ctx.executionId, params: ctx.input.params });
+      notifyTickets(ctx, [
+        ...(deferred ? [] : res.accepted.map((a) => ({ ticketId: a.ticketId, eventCode: a.eventCode, event: { type: 'injected' } as const }))),
+        ...res.rejected.map((r) => ({ ticketId: r.itemId, eventCode: r.eventCode, event: { type: 'injectionRejected', errorType: r.type, message: r.message, field: r.field } as const })),
+      ]);
+      return { res, succeeded: res.accepted.length };
+    },
+    deferred ? startInjectionFanout : undefined,
+  );
 }
 
 /** Push cancelled: cancelled/invalidated, injected tickets -> TIXNGO DELETION_PENDING (then DELETED). */

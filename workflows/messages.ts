@@ -184,6 +184,8 @@ export interface FunctionRunSummary {
   durationMs: number;
   /** The first failures (at most 100); the S-360 interface error log holds all of them. */
   failures: ItemFailure[];
+  /** Injection: the workflow that starts the ticket workflows of the injected tickets once the batches are done. */
+  lifecycleFanoutWorkflowId?: string;
 }
 
 export const getProgressQuery = defineQuery<FunctionCounts>('getProgress');

@@ -28,6 +28,7 @@ export function stubActivities(overrides: Partial<Activities> = {}): { activitie
     injectPrivilegeBatch: async () => ({ ...empty, accepted: [] }),
     notifyTicketWorkflows: async (i) => ({ notified: i.items.length, closed: 0 }),
     notifyCardWorkflows: async (i) => ({ notified: i.items.length, closed: 0 }),
+    notifyInjectedTickets: async () => ({ notified: 0, closed: 0, done: true }),
     applyS360Cancel: async () => undefined,
     applyS360Control: async () => undefined,
     readTixngoStatus: async () => ({ found: true, tixngoStatus: 'DELETION_PENDING' }),
