@@ -10,7 +10,7 @@
 import { Context, ApplicationFailure, log } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { InterfaceFunction, S360TicketStatus, TixngoStatus } from '../common/domain';
-import { ERR_CONFIG, ERR_INVALID_TICKET_DATA, ERR_TIXNGO_CONFLICT, ERR_TIXNGO_NOT_FOUND, ERR_TIXNGO_REJECTED } from '../common/errors';
+import { ERR_ALREADY_RUNNING, ERR_CONFIG, ERR_INVALID_TICKET_DATA, ERR_TIXNGO_CONFLICT, ERR_TIXNGO_NOT_FOUND, ERR_TIXNGO_REJECTED } from '../common/errors';
 import { cardWorkflowId, ticketWorkflowId } from '../common/ids';
 import {
   CardIdKey,
@@ -244,7 +244,17 @@ export function createActivities(deps: ActivityDeps): Activities {
 
     async startExecution({ interfaceName, fn, workflowId, runId }) {
       const row = await iface(interfaceName);
-      return repo.startExecution({ interfaceId: row.id, fn, workflowId, runId });
+      // One run of a function per interface at a time (§3.6): a manual run and a scheduled one have different
+      // workflow ids (the schedule appends its time), so the id alone does not keep them apart; S-360 does.
+      const r = await repo.startExclusiveExecution({ interfaceId: row.id, fn, workflowId, runId }, (id) => workflowRunning(deps.client, id));
+      if ('running' in r) {
+        throw ApplicationFailure.create({
+          type: ERR_ALREADY_RUNNING,
+          nonRetryable: true,
+          message: `${fn} is already running on interface '${row.name}' (workflow ${r.running.workflowId}, started ${r.running.startedAt}); this run did nothing`,
+        });
+      }
+      return r.started;
     },
 
     async finishExecution({ executionId, outcome, counts, error }) {
@@ -637,6 +647,17 @@ export function createActivities(deps: ActivityDeps): Activities {
 }
 
 /** Search attributes a ticket workflow starts with, so its first task has nothing to upsert. */
+/** Whether the latest run of a workflow id is running (not found: no). */
+async function workflowRunning(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    const d = await client.workflow.getHandle(workflowId).describe();
+    return d.status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
 type NotifyOutcome = 'notified' | 'closed';
 function count(result: NotifyResult, outcome: NotifyOutcome): void {
   if (outcome === 'notified') result.notified++;

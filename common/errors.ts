@@ -24,8 +24,12 @@ export const ERR_CONFIG = 'ConfigError';
 /** The run's failure ratio exceeded killRatio. */
 export const ERR_KILL_RATIO = 'KillRatioExceeded';
 
+/** Another run of the same function on the same interface is still running (one at a time, §3.6). */
+export const ERR_ALREADY_RUNNING = 'FunctionAlreadyRunning';
+
 /** Errors that no automatic retry can fix. */
 export const NON_RETRYABLE_ERROR_TYPES = [
+  ERR_ALREADY_RUNNING,
   ERR_TIXNGO_REJECTED,
   ERR_TIXNGO_UNAUTHORIZED,
   ERR_TIXNGO_NOT_FOUND,

@@ -1087,6 +1087,44 @@ export class Repository {
     return r!.id;
   }
 
+  /**
+   * Records the start of an execution unless another execution of the same function on the same interface is still
+   * open (not ended, from another workflow id) and `isRunning` says its workflow runs: then returns that one and
+   * records nothing. Open executions whose workflow no longer runs (terminated, timed out, lost) are closed as ERROR.
+   * Check and insert hold a transaction-scoped advisory lock per (interface, function), so two runs starting at the
+   * same moment cannot both pass.
+   */
+  async startExclusiveExecution(e: ExecutionStart, isRunning: (workflowId: string) => Promise<boolean>): Promise<{ started: string } | { running: ExecutionRow }> {
+    checkInterfaceId(e.interfaceId);
+    checkFunction(e.fn);
+    return this.knex.transaction(async (trx) => {
+      await trx.raw(`select pg_advisory_xact_lock(?::int, hashtext(?))`, [e.interfaceId, e.fn]);
+      const open = (
+        await rows(
+          trx,
+          `select ${EXECUTION_COLUMNS} from function_execution
+           where interface_id = ? and function = ? and ended_at is null and workflow_id <> ? order by id`,
+          [e.interfaceId, e.fn, e.workflowId],
+        )
+      ).map(mapExecution);
+      for (const x of open) {
+        if (await isRunning(x.workflowId)) return { running: x };
+        await trx.raw(
+          `update function_execution set ended_at = now(), outcome = 'ERROR', error = ? where id = ?::bigint and ended_at is null`,
+          [`abandoned: workflow ${x.workflowId} is no longer running`, x.id],
+        );
+      }
+      const [r] = await rows<{ id: string }>(
+        trx,
+        `insert into function_execution (interface_id, function, workflow_id, run_id) values (?, ?, ?, ?)
+         on conflict (function, workflow_id, run_id) do update set interface_id = excluded.interface_id
+         returning id::text as id`,
+        [e.interfaceId, e.fn, e.workflowId, e.runId],
+      );
+      return { started: r!.id };
+    });
+  }
+
   /** Ends an execution (idempotent: the first end time is kept). */
   async finishExecution(id: string, f: ExecutionFinish): Promise<void> {
     const [r] = await rows(
