@@ -362,7 +362,9 @@ export function createActivities(deps: ActivityDeps): Activities {
         runId,
       );
       await recordFailures(row, 'INJECTION', 'ticket', [...rejected, ...waiting], runId);
-      return { selected, accepted, rejected, skipped: skippedRows.length + waiting.length, lastId, done, tixngoCalls: calls };
+      const skipped = skippedRows.length + waiting.length;
+      if (input.countAcceptedOnly) return { selected, accepted: [], acceptedCount: accepted.length, rejected, skipped, lastId, done, tixngoCalls: calls };
+      return { selected, accepted, rejected, skipped, lastId, done, tixngoCalls: calls };
     },
 
     async pushCancelledBatch(input) {

@@ -24,6 +24,11 @@ export interface BatchInput {
   notifySpectator?: boolean;
   /** The S-360 function parameters of this run. */
   params?: FunctionParams;
+  /**
+   * Injection: report accepted tickets by count only (`acceptedCount`, `accepted` empty). The deferred fan-out reads
+   * them back from S-360, so the run's history does not carry 1,000 ids per batch.
+   */
+  countAcceptedOnly?: boolean;
 }
 
 export interface BatchResultBase {
@@ -40,6 +45,8 @@ export interface BatchResultBase {
 
 export interface InjectBatchResult extends BatchResultBase {
   accepted: { ticketId: string; eventCode: string }[];
+  /** Set with countAcceptedOnly: how many were accepted (then `accepted` is empty). */
+  acceptedCount?: number;
 }
 
 export interface PushCancelledBatchResult extends BatchResultBase {

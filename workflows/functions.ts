@@ -205,12 +205,20 @@ export async function injectTickets(input: FunctionRunInput): Promise<FunctionRu
     'INJECTION',
     input,
     async (ctx) => {
-      const res = await ctx.acts.tixngo.injectTicketBatch({ interfaceName: ctx.iface.name, eventCode: ctx.input.eventCode, afterId: ctx.afterId, limit: ctx.limit, executionId: ctx.executionId, params: ctx.input.params });
+      const res = await ctx.acts.tixngo.injectTicketBatch({
+        interfaceName: ctx.iface.name,
+        eventCode: ctx.input.eventCode,
+        afterId: ctx.afterId,
+        limit: ctx.limit,
+        executionId: ctx.executionId,
+        params: ctx.input.params,
+        ...(deferred ? { countAcceptedOnly: true } : {}),
+      });
       notifyTickets(ctx, [
         ...(deferred ? [] : res.accepted.map((a) => ({ ticketId: a.ticketId, eventCode: a.eventCode, event: { type: 'injected' } as const }))),
         ...res.rejected.map((r) => ({ ticketId: r.itemId, eventCode: r.eventCode, event: { type: 'injectionRejected', errorType: r.type, message: r.message, field: r.field } as const })),
       ]);
-      return { res, succeeded: res.accepted.length };
+      return { res, succeeded: res.acceptedCount ?? res.accepted.length };
     },
     deferred ? startInjectionFanout : undefined,
   );

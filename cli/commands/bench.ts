@@ -60,6 +60,7 @@ interface BenchCliOptions {
   postgres: string;
   timeout: number;
   phases: string;
+  injectionOnly?: boolean;
 }
 
 export function register(program: Command): void {
@@ -85,6 +86,7 @@ export function register(program: Command): void {
     .option('--ceiling <n>', 'no-op workflows for the raw dev server creation rate (default: min(tickets, 2000); 0 skips)', intArg('--ceiling', 0, 1_000_000))
     .option('--ceiling-concurrency <n>', 'no-op workflow starts in flight', intArg('--ceiling-concurrency', 1, 4096), 128)
     .option('--postgres <url>', 'PostgreSQL server on which a database is created and dropped', process.env.DATABASE_TEST_URL || 'postgres://postgres@127.0.0.1:5432/postgres')
+    .option('--injection-only', 'do not wait for the ticket workflows (their fields are null): the injection ratio at large N in minutes')
     .option('--phases <list>', 'comma-separated: bare,temporal (the ceiling runs unless --ceiling 0)', 'bare,temporal')
     .option('--timeout <s>', 'give up a phase after this many seconds', intArg('--timeout', 1, 86_400), 3600)
     .action(async (o: BenchCliOptions) => {
@@ -94,6 +96,7 @@ export function register(program: Command): void {
       for (const ph of phases) if (ph !== 'bare' && ph !== 'temporal') throw new InvalidArgumentError(`--phases: unknown phase '${ph}'; expected bare, temporal`);
       const opts: InjectionBenchOptions = {
         phases: phases as ('bare' | 'temporal')[],
+        injectionOnly: o.injectionOnly === true,
         tickets: o.tickets,
         batchSize: o.batchSize,
         devServer: {

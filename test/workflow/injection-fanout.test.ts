@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Activities, InjectBatchResult, NotifyInjectedInput, NotifyTicketsInput } from '../../activities/types';
+import type { Activities, BatchInput, InjectBatchResult, NotifyInjectedInput, NotifyTicketsInput } from '../../activities/types';
 import { ERR_TIXNGO_REJECTED, ERR_TIXNGO_UNAUTHORIZED } from '../../common/errors';
 import { injectionFanoutWorkflowId } from '../../common/ids';
 import { createWorkers, installRuntime } from '../../workers/worker';
@@ -92,6 +92,8 @@ test('batches notify only rejected tickets; one child then starts the injected t
     [undefined, '2', '5'],
   );
   assert.ok(pages.every((p) => p.executionId === r.executionId && p.interfaceName === 'demo'));
+  // The batches report accepted tickets by count: no ticket ids in the run's history.
+  assert.ok(((r.calls.injectTicketBatch ?? []) as BatchInput[]).every((b) => b.countAcceptedOnly === true));
 });
 
 test('a run that fails after injecting some tickets still starts their ticket workflows', async () => {
