@@ -715,7 +715,8 @@ async function temporalRun(st: Stage, eventCode: string, n: number): Promise<Tem
         summary = s;
         functionDoneMs = elapsed();
         // The ticket workflows are started by the run's child once the batches are done.
-        if (s.lifecycleFanoutWorkflowId) await st.client.workflow.getHandle(s.lifecycleFanoutWorkflowId).result();
+        // (not with --injection-only: the connection closes while the child still runs)
+        if (s.lifecycleFanoutWorkflowId && !st.opts.injectionOnly) await st.client.workflow.getHandle(s.lifecycleFanoutWorkflowId).result();
         fanoutDoneMs = elapsed();
       },
     )
@@ -807,7 +808,8 @@ async function ceilingRun(st: Stage, taskQueue: string): Promise<Omit<CeilingRes
 // Orchestration
 // ---------------------------------------------------------------------------------------------
 
-const perSec = (n: number, ms: number) => (ms > 0 ? Math.round((n / ms) * 1000) : 0);
+/** Per second; NaN (null in the JSON) when the duration was not measured (--injection-only). */
+const perSec = (n: number, ms: number) => (Number.isNaN(ms) ? Number.NaN : ms > 0 ? Math.round((n / ms) * 1000) : 0);
 
 export async function runInjectionBench(opts: InjectionBenchOptions): Promise<InjectionBenchResult> {
   const log = opts.log;
