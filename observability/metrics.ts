@@ -76,9 +76,9 @@ export function countResult(m: ProductMetrics, activity: string, input: unknown,
   if (calls) m.tixngoCalls.inc(labels, calls);
   const selected = num(result.selected);
   if (selected !== undefined) {
-    // Batch results: selected, accepted|pushed, rejected, skipped.
+    // Batch results: selected, acceptedCount (injection, count only) | accepted | pushed, rejected, skipped.
     m.processed.inc(labels, selected);
-    m.succeeded.inc(labels, len(result.accepted) ?? len(result.pushed) ?? 0);
+    m.succeeded.inc(labels, num(result.acceptedCount) ?? len(result.accepted) ?? len(result.pushed) ?? 0);
     m.failed.inc(labels, len(result.rejected) ?? 0);
     m.skipped.inc(labels, num(result.skipped) ?? 0);
     return;
