@@ -44,6 +44,12 @@ export interface ActivityDeps {
   tixngo: { auth: 'header' | 'basic'; keyHeader: string; timeoutMs: number };
   /** Parallel start/signal calls inside one fan-out activity. */
   fanoutConcurrency?: number;
+  /**
+   * Start new ticket workflows with eager workflow start: the server hands their first workflow task back in the
+   * start response, to this process's worker, instead of through matching. Needs `client` on the worker's
+   * NativeConnection (the SDK refuses it otherwise) and the server's system.enableEagerWorkflowStart (default on).
+   */
+  eagerStart?: boolean;
   /** How long interface rows and credentials are cached (default 30 s; tests use 0 to see changes at once). */
   interfaceCacheMs?: number;
   /** SMTP mailer of the error e-mails (mailerFromConfig); undefined: they are logged as skipped. */
@@ -88,7 +94,7 @@ export function createActivities(deps: ActivityDeps): Activities {
   const credCache = new Map<number, { at: number; url: string; login: string; apiKey: string }>();
 
   const notifyTicket = (interfaceName: string, item: { ticketId: string; eventCode: string; event: TicketEvent }, lifecycleOptions: LifecycleOptions | undefined) =>
-    deliverTicketEvent(deps.client, deps.taskQueue, interfaceName, item, lifecycleOptions);
+    deliverTicketEvent(deps.client, deps.taskQueue, interfaceName, item, lifecycleOptions, deps.eagerStart === true);
 
   async function iface(name: string): Promise<InterfaceRow> {
     const hit = ifaceCache.get(name);
@@ -678,6 +684,7 @@ async function deliverTicketEvent(
   interfaceName: string,
   item: { ticketId: string; eventCode: string; event: TicketEvent },
   lifecycleOptions: LifecycleOptions | undefined,
+  eagerStart: boolean,
 ): Promise<NotifyOutcome> {
   const workflowId = ticketWorkflowId(item.ticketId);
   const base = {
@@ -690,7 +697,7 @@ async function deliverTicketEvent(
   const input = { ticketId: item.ticketId, eventCode: item.eventCode, interfaceName, options: lifecycleOptions };
   try {
     if (item.event.type === 'injected') {
-      await client.workflow.start('ticketLifecycle', { ...base, args: [{ ...input, pendingEvents: [item.event] }] });
+      await client.workflow.start('ticketLifecycle', { ...base, args: [{ ...input, pendingEvents: [item.event] }], ...(eagerStart ? { requestEagerStart: true } : {}) });
     } else {
       await client.workflow.signalWithStart('ticketLifecycle', { ...base, args: [input], signal: ticketEventSignal, signalArgs: [item.event] });
     }

@@ -88,6 +88,8 @@ export interface BenchWorkerTuning extends WorkerTuning {
   fanoutConcurrency: number;
   /** Temporal client of the fan-out activities: over the worker's NativeConnection (Rust) or @grpc/grpc-js. */
   fanoutClient: 'native' | 'grpc';
+  /** Eager workflow start of new ticket workflows (native client only; default off, see docs/benchmarks.md). */
+  eagerStart?: boolean;
 }
 
 export interface InjectionBenchOptions {
@@ -512,8 +514,10 @@ async function runBenchWorker(cfg: BenchWorkerConfig): Promise<RunningBenchWorke
     taskQueue: cfg.taskQueue,
     tixngo: { auth: 'header', keyHeader: 'X-TIXNGO-KEY', timeoutMs: 120_000 },
     fanoutConcurrency: cfg.tuning.fanoutConcurrency,
+    // Eager start needs the client on the worker's NativeConnection (as workers/main.ts does).
+    eagerStart: cfg.tuning.fanoutClient === 'native' && cfg.tuning.eagerStart === true,
   });
-  const { fanoutConcurrency: _c, fanoutClient: _f, ...tuning } = cfg.tuning;
+  const { fanoutConcurrency: _c, fanoutClient: _f, eagerStart: _e, ...tuning } = cfg.tuning;
   const workers = await createWorkers({ connection, namespace: NAMESPACE, taskQueue: cfg.taskQueue, activities, tuning, dataConverter });
   let noop: Worker | undefined;
   if (cfg.ceiling) {
@@ -1062,7 +1066,7 @@ export function formatReport(r: InjectionBenchResult): string {
   );
   const tu = r.worker.tuning;
   lines.push(
-    `worker: ${r.worker.mode}; fan-out ${tu.fanoutActivitySlots} activities x ${tu.fanoutConcurrency} calls (${tu.fanoutClient} client); ${tu.maxConcurrentWorkflowTaskExecutions} workflow tasks, ${tu.maxConcurrentActivityTaskExecutions} activities, cache ${tu.maxCachedWorkflows}`,
+    `worker: ${r.worker.mode}; fan-out ${tu.fanoutActivitySlots} activities x ${tu.fanoutConcurrency} calls (${tu.fanoutClient} client, eager start ${tu.fanoutClient === 'native' && tu.eagerStart === true ? 'on' : 'off'}); ${tu.maxConcurrentWorkflowTaskExecutions} workflow tasks, ${tu.maxConcurrentActivityTaskExecutions} activities, cache ${tu.maxCachedWorkflows}`,
   );
   lines.push(`machine: ${r.machine.cores} cores, load average at start ${r.machine.loadAvgAtStart.join(' ')}, node ${r.machine.node}`);
   return lines.join('\n');

@@ -50,6 +50,7 @@ interface BenchCliOptions {
   fanoutConcurrency: number;
   fanoutSlots: number;
   fanoutClient: 'native' | 'grpc';
+  eagerStart?: boolean;
   workflowTasks: number;
   activities: number;
   cache: number;
@@ -77,6 +78,7 @@ export function register(program: Command): void {
     .option('--no-default-dynamic-config', `leave out the benchmark's dev server dynamic config (${Object.entries(DEFAULT_DYNAMIC_CONFIG).map(([k, v]) => `${k}=${String(v)}`).join(', ')})`)
     .option('--fanout-concurrency <n>', 'start/signal calls in flight per fan-out activity', intArg('--fanout-concurrency', 1, 4096), DEFAULT_BENCH_TUNING.fanoutConcurrency)
     .option('--fanout-slots <n>', 'fan-out activities in flight (fanoutActivitySlots)', intArg('--fanout-slots', 1, 1024), DEFAULT_BENCH_TUNING.fanoutActivitySlots)
+    .option('--eager-start', 'start new ticket workflows with eager workflow start (native client only; see docs/benchmarks.md)')
     .option('--fanout-client <kind>', "fan-out activities' Temporal client: native (the worker's Rust connection) | grpc", DEFAULT_BENCH_TUNING.fanoutClient)
     .option('--workflow-tasks <n>', 'maxConcurrentWorkflowTaskExecutions', intArg('--workflow-tasks', 1, 10_000), DEFAULT_BENCH_TUNING.maxConcurrentWorkflowTaskExecutions)
     .option('--activities <n>', 'maxConcurrentActivityTaskExecutions', intArg('--activities', 1, 10_000), DEFAULT_BENCH_TUNING.maxConcurrentActivityTaskExecutions)
@@ -110,6 +112,7 @@ export function register(program: Command): void {
           fanoutConcurrency: o.fanoutConcurrency,
           fanoutActivitySlots: o.fanoutSlots,
           fanoutClient: o.fanoutClient,
+          eagerStart: o.eagerStart === true,
           maxConcurrentWorkflowTaskExecutions: o.workflowTasks,
           maxConcurrentActivityTaskExecutions: o.activities,
           maxCachedWorkflows: o.cache,
