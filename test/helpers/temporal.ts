@@ -1,7 +1,9 @@
 // A real Temporal dev server for tests: the one the test runner started (TEMPORAL_TEST_ADDRESS),
 // or, when a file is run alone, one started through @temporalio/testing with the local CLI binary.
 // Its client uses the product's data converter (codec/), like the workers createWorkers() builds.
+import { after, before } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { installRuntime } from '../../workers/worker';
 import { getDataConverter } from '../../codec/data-converter';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { ensureTemporalCli } from '../../temporal/cli-binary';
@@ -18,4 +20,23 @@ export async function createTestEnv(): Promise<TestWorkflowEnvironment> {
       searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
     },
   });
+}
+
+/**
+ * For a test file that runs its own workers: installs the SDK runtime and connects to the test server before the
+ * file's tests, tears the connection down after them. Returns the environment's accessor.
+ */
+export function useTestEnv(): () => TestWorkflowEnvironment {
+  let env: TestWorkflowEnvironment | undefined;
+  before(async () => {
+    installRuntime();
+    env = await createTestEnv();
+  });
+  after(async () => {
+    await env?.teardown();
+  });
+  return () => {
+    if (!env) throw new Error('the test environment is not ready (useTestEnv registers a before hook)');
+    return env;
+  };
 }

@@ -1,37 +1,22 @@
 // The `db` and `interface` commands, run as a user would: `node bin/s360-tixngo.js …`.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { knex as createKnex } from 'knex';
 import { MIGRATIONS } from '../../db/migrations';
+import { runCli, type CliResult } from '../helpers/cli';
 import { createTestDatabase, testServerUrl } from '../helpers/db';
 
 const ALL_MIGRATIONS = MIGRATIONS.map((m) => m.name);
 
-const root = path.resolve(__dirname, '../..');
 const API_KEY = 'cli-secret-key-8Hq2Lm';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string | undefined>): Promise<Run> {
+function cli(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
   const base = { ...process.env };
   for (const k of ['DATABASE_URL', 'DATA_DIR', 'S360_SECRET_KEY', 'DEBUG', 'TIXNGO_API_KEY']) delete base[k];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/s360-tixngo.js'), ...args], { cwd: root, env: { ...base, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { ...base, ...env });
 }
 
 /** Interfaces stored in the database at `url`, read directly (not through the CLI). */
@@ -46,7 +31,7 @@ async function interfaceCount(url: string): Promise<number> {
 }
 
 /** A refused command: exit 1, one `error: …` line on stderr, nothing on stdout. */
-function assertOneLineError(r: Run, re: RegExp): void {
+function assertOneLineError(r: CliResult, re: RegExp): void {
   assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
   assert.equal(r.stdout, '');
   const lines = r.stderr.trimEnd().split('\n');

@@ -1,35 +1,16 @@
 // The operator CLI as S-360 integrators and on-call engineers use it, against the real stack.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { seed } from '../../db/seed';
 import { ticketWorkflowId } from '../../common/ids';
 import { getStateQuery } from '../../workflows/messages';
+import { runCli, stackCliEnv } from '../helpers/cli';
 import { createStack, eventually, type Stack } from '../helpers/stack';
 
 let s: Stack;
 let ids: string[];
-const bin = path.resolve(__dirname, '../../bin/s360-tixngo.js');
 
-// Asynchronous on purpose: the worker runs in this process and must keep running while the CLI works.
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; json: () => unknown }> {
-  const child = spawn(process.execPath, [bin, ...args], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: s.env.address,
-      TEMPORAL_TASK_QUEUE: s.taskQueue,
-      DATABASE_URL: s.db.databaseUrl,
-      S360_SECRET_KEY: s.secretKey.key.toString('hex'),
-    },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number>((resolve) => child.once('close', (c) => resolve(c ?? -1)));
-  return { code, stdout, stderr, json: () => JSON.parse(stdout) as unknown };
-}
+const cli = (...args: string[]) => runCli(args, stackCliEnv(s));
 
 before(async () => {
   s = await createStack();

@@ -9,27 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../temporal/dev-server';
 import { DEV_TOKEN_FILE } from '../../codec/dev-codec-server';
+import { CLI_BIN, PROJECT_ROOT, runCli } from '../helpers/cli';
 
-const root = path.resolve(__dirname, '../..');
-const bin = path.join(root, 'bin/s360-tixngo.js');
 
 function baseEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   // The test runner's own servers and keys are not this dev instance's.
   for (const k of ['DATABASE_URL', 'DATA_DIR', 'TEMPORAL_ADDRESS', 'S360_CODEC_SERVER_TOKEN', 'S360_CODEC_KEY', 'S360_CODEC_KEY_ID', 'TIXNGO_URL', 'METRICS_PORT']) delete env[k];
   return env;
-}
-
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 test('dev: Temporal + Web UI wired to the codec server, simulator, embedded DB, worker; a run works; Ctrl-C leaves nothing behind', { timeout: 240_000 }, async () => {
@@ -44,7 +31,7 @@ test('dev: Temporal + Web UI wired to the codec server, simulator, embedded DB, 
     CODEC_SERVER_PORT: String(codecPort),
     LOG_LEVEL: 'warn',
   };
-  const dev = spawn(process.execPath, [bin, 'dev'], { cwd: root, env, detached: true });
+  const dev = spawn(process.execPath, [CLI_BIN, 'dev'], { cwd: PROJECT_ROOT, env, detached: true });
   let out = '';
   dev.stderr.on('data', (d: Buffer) => (out += d.toString()));
   dev.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -75,9 +62,9 @@ test('dev: Temporal + Web UI wired to the codec server, simulator, embedded DB, 
     assert.equal(ok.status, 200);
 
     // The product works end to end through it: seed, inject, wait.
-    const seeded = await cli(['db', 'seed', '--event', 'DEV1', '--tickets', '20'], env);
+    const seeded = await runCli(['db', 'seed', '--event', 'DEV1', '--tickets', '20'], env);
     assert.equal(seeded.code, 0, seeded.stderr);
-    const run = await cli(['run', 'inject', '--wait', '--json'], env);
+    const run = await runCli(['run', 'inject', '--wait', '--json'], env);
     assert.equal(run.code, 0, run.stderr);
     const summary = JSON.parse(run.stdout) as { succeeded: number; failed: number };
     assert.equal(summary.succeeded, 20);

@@ -2,8 +2,6 @@
 // driven through the `s360-tixngo schedule` CLI as an operator would: a schedule fires on its own and its runs show in
 // `schedule list`; create is safe to rerun; pause / trigger / unpause / delete; overlap SKIP; stickToTheHour.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { functionScheduleId } from '../../common/ids';
@@ -11,37 +9,13 @@ import { InterfaceFunctionKey, InterfaceNameKey } from '../../common/search-attr
 import { seed } from '../../db/seed';
 import { demoScheduleDefinitions, describeFunctionSchedule, deleteFunctionSchedule, upsertFunctionSchedule, type FunctionScheduleView } from '../../temporal/schedules';
 import type { FunctionRunSummary } from '../../workflows/messages';
+import { runCli, stackCliEnv, type CliResult } from '../helpers/cli';
 import { createStack, eventually, type Stack } from '../helpers/stack';
 
 let s: Stack;
-const bin = path.resolve(__dirname, '../../bin/s360-tixngo.js');
 const created: string[] = [];
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: <T>() => T;
-}
-
-// Asynchronous on purpose: the worker runs in this process and must keep running while the CLI works.
-async function cli(...args: string[]): Promise<CliResult> {
-  const child = spawn(process.execPath, [bin, ...args], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: s.env.address,
-      TEMPORAL_TASK_QUEUE: s.taskQueue,
-      DATABASE_URL: s.db.databaseUrl,
-      S360_SECRET_KEY: s.secretKey.key.toString('hex'),
-    },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number>((resolve) => child.once('close', (c) => resolve(c ?? -1)));
-  return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
-}
+const cli = (...args: string[]): Promise<CliResult> => runCli(args, stackCliEnv(s));
 
 async function ok(...args: string[]): Promise<CliResult> {
   const r = await cli(...args);

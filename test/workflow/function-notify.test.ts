@@ -3,34 +3,25 @@
 // (not a failure) sends nothing until the chain ends.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities, InjectBatchResult, NotifyRunOutcomeInput } from '../../activities/types';
 import { ERR_TIXNGO_REJECTED, ERR_TIXNGO_UNAUTHORIZED } from '../../common/errors';
-import { createWorkers, installRuntime } from '../../workers/worker';
+import { createWorkers } from '../../workers/worker';
 import type { FunctionRunInput, FunctionRunSummary } from '../../workflows/messages';
-import { createTestEnv } from '../helpers/temporal';
+import { useTestEnv } from '../helpers/temporal';
 import { nonRetryable, stubActivities } from '../helpers/workflow-stubs';
 
-let env: TestWorkflowEnvironment;
-
-before(async () => {
-  installRuntime();
-  env = await createTestEnv();
-});
-after(async () => {
-  await env?.teardown();
-});
+const env = useTestEnv();
 
 async function runInjection(overrides: Partial<Activities>, input: Partial<FunctionRunInput> = {}) {
   const { activities, calls } = stubActivities(overrides);
   const taskQueue = `test-${randomUUID()}`;
-  const workers = await createWorkers({ connection: env.nativeConnection, namespace: 'default', taskQueue, activities });
+  const workers = await createWorkers({ connection: env().nativeConnection, namespace: 'default', taskQueue, activities });
   const running = workers.run();
   try {
-    const handle = await env.client.workflow.start('injectTickets', { taskQueue, workflowId: `notify-${randomUUID()}`, args: [{ interfaceName: 'demo', ...input }] });
+    const handle = await env().client.workflow.start('injectTickets', { taskQueue, workflowId: `notify-${randomUUID()}`, args: [{ interfaceName: 'demo', ...input }] });
     let result: FunctionRunSummary | undefined;
     let error: unknown;
     try {
@@ -107,7 +98,7 @@ test('continue-as-new is not a failure: the chain goes on and notifies once, at 
   assert.equal(r.result?.outcome, 'ERROR');
   assert.equal(r.result?.failed, 6);
   assert.equal(r.notified.length, 1, 'one e-mail for the whole chain');
-  const last = await env.client.workflow.getHandle(r.handle.workflowId).describe();
+  const last = await env().client.workflow.getHandle(r.handle.workflowId).describe();
   assert.notEqual(last.runId, r.handle.firstExecutionRunId, 'the run continued as new');
   assert.equal(r.notified[0]!.runId, r.handle.firstExecutionRunId);
   assert.deepEqual((r.calls.startExecution ?? []).length, 1, 'one S-360 execution for the chain');

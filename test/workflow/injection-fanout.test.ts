@@ -4,26 +4,17 @@
 // injecting some tickets still starts it; a run that injected nothing does not.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { test } from 'node:test';
 import type { Activities, BatchInput, InjectBatchResult, NotifyInjectedInput, NotifyTicketsInput } from '../../activities/types';
 import { ERR_TIXNGO_REJECTED, ERR_TIXNGO_UNAUTHORIZED } from '../../common/errors';
 import { injectionFanoutWorkflowId } from '../../common/ids';
-import { createWorkers, installRuntime } from '../../workers/worker';
+import { createWorkers } from '../../workers/worker';
 import type { InjectionFanoutResult } from '../../workflows/fanout';
 import type { FunctionRunSummary } from '../../workflows/messages';
-import { createTestEnv } from '../helpers/temporal';
+import { useTestEnv } from '../helpers/temporal';
 import { nonRetryable, stubActivities } from '../helpers/workflow-stubs';
 
-let env: TestWorkflowEnvironment;
-
-before(async () => {
-  installRuntime();
-  env = await createTestEnv();
-});
-after(async () => {
-  await env?.teardown();
-});
+const env = useTestEnv();
 
 const accepted = (...ids: string[]) => ids.map((ticketId) => ({ ticketId, eventCode: 'E1' }));
 const rejected = (id: string) => ({ itemId: id, eventCode: 'E1', type: ERR_TIXNGO_REJECTED, message: `ticket ${id}: spectatorDetails.email: required`, field: 'spectatorDetails.email' });
@@ -48,10 +39,10 @@ async function run(batches: (InjectBatchResult | Error)[], pageSize = 2) {
     },
   } satisfies Partial<Activities>);
   const taskQueue = `test-${randomUUID()}`;
-  const workers = await createWorkers({ connection: env.nativeConnection, namespace: 'default', taskQueue, activities });
+  const workers = await createWorkers({ connection: env().nativeConnection, namespace: 'default', taskQueue, activities });
   const running = workers.run();
   try {
-    const handle = await env.client.workflow.start('injectTickets', { taskQueue, workflowId: `fanout-${randomUUID()}`, args: [{ interfaceName: 'demo', batchSize: 3 }] });
+    const handle = await env().client.workflow.start('injectTickets', { taskQueue, workflowId: `fanout-${randomUUID()}`, args: [{ interfaceName: 'demo', batchSize: 3 }] });
     let summary: FunctionRunSummary | undefined;
     let error: unknown;
     try {
@@ -61,8 +52,8 @@ async function run(batches: (InjectBatchResult | Error)[], pageSize = 2) {
     }
     const childId = injectionFanoutWorkflowId('demo', executionId);
     let child: InjectionFanoutResult | undefined;
-    const described = await env.client.workflow.getHandle(childId).describe().catch(() => undefined);
-    if (described) child = (await env.client.workflow.getHandle(childId).result()) as InjectionFanoutResult;
+    const described = await env().client.workflow.getHandle(childId).describe().catch(() => undefined);
+    if (described) child = (await env().client.workflow.getHandle(childId).result()) as InjectionFanoutResult;
     return { summary, error, child, childId, calls, executionId };
   } finally {
     workers.shutdown();

@@ -1,14 +1,13 @@
 // Ticket lifecycle workflow on a real Temporal dev server, with stub activities.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ERR_DELETION_NOT_CONFIRMED, ERR_TIXNGO_REJECTED } from '../../common/errors';
 import { ticketWorkflowId } from '../../common/ids';
 import { NeedsAttentionKey, LifecycleStepKey } from '../../common/search-attributes';
 import type { Activities } from '../../activities/types';
-import { createWorkers, installRuntime } from '../../workers/worker';
+import { createWorkers } from '../../workers/worker';
 import {
   cancelSignal,
   getStateQuery,
@@ -17,24 +16,16 @@ import {
   type TicketLifecycleInput,
   type TicketState,
 } from '../../workflows/messages';
-import { createTestEnv } from '../helpers/temporal';
+import { useTestEnv } from '../helpers/temporal';
 import { stubActivities } from '../helpers/workflow-stubs';
 
-let env: TestWorkflowEnvironment;
-
-before(async () => {
-  installRuntime();
-  env = await createTestEnv();
-});
-after(async () => {
-  await env?.teardown();
-});
+const env = useTestEnv();
 
 const fast = { deletionPollInitialMs: 50, deletionPollMaxMs: 200 };
 
 async function withWorker<T>(activities: Activities, fn: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `test-${randomUUID()}`;
-  const workers = await createWorkers({ connection: env.nativeConnection, namespace: 'default', taskQueue, activities });
+  const workers = await createWorkers({ connection: env().nativeConnection, namespace: 'default', taskQueue, activities });
   const running = workers.run();
   try {
     return await fn(taskQueue);
@@ -45,7 +36,7 @@ async function withWorker<T>(activities: Activities, fn: (taskQueue: string) => 
 }
 
 async function startTicket(taskQueue: string, input: Omit<TicketLifecycleInput, 'interfaceName' | 'eventCode'>): Promise<WorkflowHandle> {
-  return env.client.workflow.start('ticketLifecycle', {
+  return env().client.workflow.start('ticketLifecycle', {
     taskQueue,
     workflowId: ticketWorkflowId(`${input.ticketId}`),
     args: [{ interfaceName: 'demo', eventCode: 'E1', ...input }],
@@ -198,9 +189,9 @@ describe('ticketLifecycle', () => {
       const s = await waitForState(h, (st) => st.tixngoVersion === 60, 'version 60');
       assert.equal(s.tixngoStatus, 'ASSIGNED');
       assert.equal(s.step, 'INJECTED');
-      const desc = await env.client.workflow.getHandle(ticketWorkflowId(id)).describe();
+      const desc = await env().client.workflow.getHandle(ticketWorkflowId(id)).describe();
       assert.notEqual(desc.runId, firstRun, 'a new run after continue-as-new');
-      const history = await env.client.workflow.getHandle(ticketWorkflowId(id), firstRun).fetchHistory();
+      const history = await env().client.workflow.getHandle(ticketWorkflowId(id), firstRun).fetchHistory();
       assert.equal(history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes ? 'continued' : 'other', 'continued');
       await h.terminate('test done');
     });
