@@ -3,11 +3,10 @@
 //
 // Token: S360_CODEC_SERVER_TOKEN, or one generated once and kept in DATA_DIR/codec-server.token (mode 0600), so that
 // a browser signed in on the codec server stays signed in across `npm start` restarts. Never logged by the server.
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import type { Config } from '../config';
+import { loadOrCreateKeyFile } from '../db/secrets';
 import { getPayloadCodec } from './data-converter';
 import { startCodecServer, type RunningCodecServer } from './server';
 
@@ -20,25 +19,10 @@ export interface DevCodecServer {
   tokenSource: 'S360_CODEC_SERVER_TOKEN' | string;
 }
 
-/** The token in `${dataDir}/codec-server.token`, created (random, 0600) when missing or too short. */
-export function loadOrCreateDevToken(dataDir: string): string {
-  const file = path.join(dataDir, DEV_TOKEN_FILE);
-  fs.mkdirSync(dataDir, { recursive: true });
-  try {
-    const existing = fs.readFileSync(file, 'utf8').trim();
-    if (existing.length >= 16) return existing;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const token = crypto.randomBytes(24).toString('base64url');
-  fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  fs.chmodSync(file, 0o600);
-  return token;
-}
-
 export async function startDevCodecServer(config: Config, opts: { port?: number; log?: PinoLogger } = {}): Promise<DevCodecServer> {
   const fromEnv = config.S360_CODEC_SERVER_TOKEN;
-  const token = fromEnv ?? loadOrCreateDevToken(config.dataDir);
+  // The key-file helper of the secret keys: random, written atomically, mode 0600; its 64 hex characters are the token.
+  const token = fromEnv ?? loadOrCreateKeyFile(config.dataDir, DEV_TOKEN_FILE, 'S360_CODEC_SERVER_TOKEN').key.toString('hex');
   const server = await startCodecServer({
     codec: getPayloadCodec(config),
     token,

@@ -243,6 +243,18 @@ function mapError(r: Row): ErrorRow {
   };
 }
 
+/** Records an execution (idempotent per function, workflow id and run id) and returns its id. */
+async function insertExecution(db: Conn, e: ExecutionStart): Promise<string> {
+  const [r] = await rows<{ id: string }>(
+    db,
+    `insert into function_execution (interface_id, function, workflow_id, run_id) values (?, ?, ?, ?)
+     on conflict (function, workflow_id, run_id) do update set interface_id = excluded.interface_id
+     returning id::text as id`,
+    [e.interfaceId, e.fn, e.workflowId, e.runId],
+  );
+  return r!.id;
+}
+
 const EXECUTION_COLUMNS = `id::text as id, interface_id, function, workflow_id, run_id, started_at, ended_at, outcome, counts, error`;
 
 function mapExecution(r: Row): ExecutionRow {
@@ -1077,14 +1089,7 @@ export class Repository {
   async startExecution(e: ExecutionStart): Promise<string> {
     checkInterfaceId(e.interfaceId);
     checkFunction(e.fn);
-    const [r] = await rows<{ id: string }>(
-      this.knex,
-      `insert into function_execution (interface_id, function, workflow_id, run_id) values (?, ?, ?, ?)
-       on conflict (function, workflow_id, run_id) do update set interface_id = excluded.interface_id
-       returning id::text as id`,
-      [e.interfaceId, e.fn, e.workflowId, e.runId],
-    );
-    return r!.id;
+    return insertExecution(this.knex, e);
   }
 
   /**
@@ -1114,14 +1119,7 @@ export class Repository {
           [`abandoned: workflow ${x.workflowId} is no longer running`, x.id],
         );
       }
-      const [r] = await rows<{ id: string }>(
-        trx,
-        `insert into function_execution (interface_id, function, workflow_id, run_id) values (?, ?, ?, ?)
-         on conflict (function, workflow_id, run_id) do update set interface_id = excluded.interface_id
-         returning id::text as id`,
-        [e.interfaceId, e.fn, e.workflowId, e.runId],
-      );
-      return { started: r!.id };
+      return { started: await insertExecution(trx, e) };
     });
   }
 

@@ -226,15 +226,7 @@ export async function upsertFunctionSchedule(client: Client, taskQueue: string, 
 }
 
 /** Changes to an existing schedule; what is not given stays as it is. */
-export interface ScheduleChanges {
-  launch?: Launch;
-  everyMs?: number;
-  cron?: string;
-  startAt?: Date;
-  endAt?: Date;
-  stickToTheHour?: boolean;
-  catchupWindowMs?: number;
-  note?: string;
+export interface ScheduleChanges extends Partial<Omit<FunctionScheduleDefinition, 'function' | 'input'>> {
   /** Input fields to set (merged into the current input and validated again). */
   input?: Partial<Omit<FunctionRunInput, 'interfaceName'>>;
 }

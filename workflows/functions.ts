@@ -73,8 +73,14 @@ interface BatchContext {
 
 type BatchStep = (ctx: BatchContext) => Promise<{ res: BatchResultBase; succeeded: number }>;
 
+interface AfterBatchesContext {
+  iface: InterfaceInfo;
+  input: FunctionRunInput;
+  executionId: string;
+  counts: FunctionCounts;
+}
 /** Work after the batches, on success and on failure (the tickets a failed run did inject still need it). */
-type AfterBatches = (ctx: { iface: InterfaceInfo; input: FunctionRunInput; executionId: string; counts: FunctionCounts }) => Promise<string | undefined>;
+type AfterBatches = (ctx: AfterBatchesContext) => Promise<string | undefined>;
 
 function emptyCounts(): FunctionCounts {
   return { processed: 0, succeeded: 0, failed: 0, skipped: 0, batches: 0, tixngoCalls: 0 };
@@ -180,7 +186,7 @@ function notifyTickets(ctx: BatchContext, items: { ticketId: string; eventCode: 
  * Starts the child that creates the ticket workflows of the tickets this execution injected (ABANDON: the run
  * does not wait for it). Returns its workflow id, or undefined when nothing was injected.
  */
-async function startInjectionFanout(ctx: { iface: InterfaceInfo; input: FunctionRunInput; executionId: string; counts: FunctionCounts }): Promise<string | undefined> {
+async function startInjectionFanout(ctx: AfterBatchesContext): Promise<string | undefined> {
   if (ctx.counts.succeeded === 0) return undefined;
   const workflowId = injectionFanoutWorkflowId(ctx.iface.name, ctx.executionId);
   try {
