@@ -10,9 +10,7 @@
 //   DELETE /__sim/faults                      -> clear faults
 //   POST   /__sim/wallet/:ticketId/download|activate|assign|transfer|accept|reject
 //   POST   /__sim/reset                       -> clear all state and faults
-import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import { z } from 'zod';
 import {
   controlledEnvelopeSchema,
@@ -27,7 +25,10 @@ import {
   searchTicketsRequestSchema,
   type ErrorBody,
 } from '../tixngo/contract';
-import { ACTIVATION_METHODS, SimHttpError, SimulatorState, type PersistedState } from './state';
+import { SimulatorState } from './state';
+import { readStateFile, writeStateFile } from './state/persistence';
+import { SimHttpError } from './state/store';
+import { ACTIVATION_METHODS } from './state/wallet';
 
 export { SimulatorState } from './state';
 
@@ -171,9 +172,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   if (opts.apiKey !== undefined && opts.apiKey === '') throw new Error('apiKey must not be empty when given');
   const expectedKey = opts.apiKey;
 
-  if (opts.persistFile && fs.existsSync(opts.persistFile)) {
-    const raw = JSON.parse(fs.readFileSync(opts.persistFile, 'utf8')) as PersistedState;
-    state.loadPersisted(raw);
+  const saved = opts.persistFile ? readStateFile(opts.persistFile) : undefined;
+  if (saved) {
+    state.loadPersisted(saved);
     log?.(`loaded state from ${opts.persistFile}: ${state.tickets.size} tickets`);
   }
 
@@ -523,13 +524,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
   // -- persistence ------------------------------------------------------------------------
   const persist = () => {
-    if (!opts.persistFile) return;
-    const file = opts.persistFile;
-    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(state.toPersisted()));
-    fs.renameSync(tmp, file);
-    state.markClean();
+    if (opts.persistFile) writeStateFile(state, opts.persistFile);
   };
   let persistTimer: NodeJS.Timeout | undefined;
   if (opts.persistFile) {
