@@ -1,14 +1,9 @@
 // `bench`: the injection benchmark (bench/injection.ts). Provisions its own dev server, simulator, database and
 // worker, measures Temporal against the bare loop, prints one JSON object (--json) or a readable report.
 import { InvalidArgumentError, type Command } from 'commander';
-import {
-  DEFAULT_BENCH_TUNING,
-  DEFAULT_DYNAMIC_CONFIG,
-  formatReport,
-  runInjectionBench,
-  type DynamicConfigValue,
-  type InjectionBenchOptions,
-} from '../../bench/injection';
+import { DEFAULT_BENCH_TUNING, DEFAULT_DYNAMIC_CONFIG, type DynamicConfigValue, type InjectionBenchOptions } from '../../bench/config';
+import { runInjectionBench } from '../../bench/injection';
+import { formatReport } from '../../bench/report';
 
 const intArg = (name: string, min: number, max: number) => (v: string) => {
   if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
