@@ -5,18 +5,9 @@
 // The transitions are the pure reducer in privilege-state.ts; this function runs the commands it returns.
 import { allHandlersFinished, condition, continueAsNew, setHandler, upsertSearchAttributes, log } from '@temporalio/workflow';
 import { LifecycleStepKey, NeedsAttentionKey } from '../common/search-attributes';
-import {
-  cardEventSignal,
-  getCardStateQuery,
-  requestRetryUpdate,
-  retrySignal,
-  type CardEvent,
-  type CardState,
-  type PrivilegeLifecycleInput,
-  type RetryResult,
-} from './messages';
+import { cardEventSignal, getCardStateQuery, type CardEvent, type CardState, type PrivilegeLifecycleInput } from './messages';
 import { cardRetry, initialCardState, reduceCard, type CardInput } from './privilege-state';
-import { activities, continueAsNewDue, extractError } from './support';
+import { activities, continueAsNewDue, extractError, setRetryHandlers } from './support';
 
 export async function privilegeLifecycle(input: PrivilegeLifecycleInput): Promise<CardState> {
   const { cardId, interfaceName } = input;
@@ -26,15 +17,11 @@ export async function privilegeLifecycle(input: PrivilegeLifecycleInput): Promis
   const { tixngo } = activities();
 
   setHandler(cardEventSignal, (e) => void inbox.push(e));
-  setHandler(retrySignal, () => {
-    if (state.needsAttention) retryRequested = true;
-  });
+  setRetryHandlers(
+    () => cardRetry(state, cardId),
+    () => (retryRequested = true),
+  );
   setHandler(getCardStateQuery, () => state);
-  setHandler(requestRetryUpdate, (): RetryResult => {
-    const r = cardRetry(state, cardId);
-    if (r.retried) retryRequested = true;
-    return r;
-  });
 
   /** Applies one event and runs its commands in order. */
   async function dispatch(event: CardInput): Promise<void> {

@@ -21,19 +21,8 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { LifecycleStepKey, NeedsAttentionKey, S360StatusKey, TixngoStatusKey } from '../common/search-attributes';
-import {
-  cancelSignal,
-  controlSignal,
-  getStateQuery,
-  requestRetryUpdate,
-  retrySignal,
-  ticketEventSignal,
-  type RetryResult,
-  type TicketEvent,
-  type TicketLifecycleInput,
-  type TicketState,
-} from './messages';
-import { activities, continueAsNewDue, extractError } from './support';
+import { cancelSignal, controlSignal, getStateQuery, ticketEventSignal, type TicketEvent, type TicketLifecycleInput, type TicketState } from './messages';
+import { activities, continueAsNewDue, extractError, setRetryHandlers } from './support';
 import {
   LIFECYCLE_DEFAULTS,
   initialTicketState,
@@ -62,15 +51,11 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   setHandler(ticketEventSignal, (e) => void inbox.push(e));
   setHandler(cancelSignal, (r) => void inbox.push({ type: 'cancel', ...r }));
   setHandler(controlSignal, (r) => void inbox.push({ type: 'control', ...r }));
-  setHandler(retrySignal, () => {
-    if (state.needsAttention) retryRequested = true;
-  });
+  setRetryHandlers(
+    () => ticketRetry(state, ticketId),
+    () => (retryRequested = true),
+  );
   setHandler(getStateQuery, () => state);
-  setHandler(requestRetryUpdate, (): RetryResult => {
-    const r = ticketRetry(state, ticketId);
-    if (r.retried) retryRequested = true;
-    return r;
-  });
 
   // Search attributes: only upsert what changed since the last publication (or since the start).
   const published = new Map<string, unknown>();

@@ -20,6 +20,9 @@ export const LIFECYCLE_DEFAULTS = {
 };
 export type LifecycleTimings = typeof LIFECYCLE_DEFAULTS;
 
+/** ApplicationFailure type of a `requestRetry` refused by its validator. */
+export const ERR_NOTHING_TO_RETRY = 'NothingToRetry';
+
 export interface TicketContext {
   ticketId: string;
   interfaceName: string;
