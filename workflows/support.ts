@@ -1,9 +1,11 @@
 // Pieces shared by the workflows: activity proxies with their retry policies, error extraction,
-// and the continue-as-new test hook. Workflow-sandbox safe.
-import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+// the continue-as-new test hook and the lifecycles' retry handlers. Workflow-sandbox safe.
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/types';
 import { ERR_CONFIG, NON_RETRYABLE_ERROR_TYPES } from '../common/errors';
 import { fanoutTaskQueue } from '../common/ids';
+import { requestRetryUpdate, retrySignal, type RetryResult } from './messages';
+import { ERR_NOTHING_TO_RETRY } from './ticket-state';
 
 /** S-360 database work: short, retried quickly. */
 const dbOptions: ActivityOptions = {
@@ -74,6 +76,27 @@ export function extractError(err: unknown): ExtractedError {
 export function continueAsNewDue(maxHistoryEvents?: number): boolean {
   const info = workflowInfo();
   return info.continueAsNewSuggested || info.historyLength >= (maxHistoryEvents ?? 5_000);
+}
+
+/**
+ * The one retry path of a ticket or card workflow: the `retry` signal and the `requestRetry` update run the same
+ * code. `decide` says what a retry would do in the current state; `request` wakes the workflow to do it.
+ * The update's validator refuses when there is nothing to retry, so a refused update leaves no event in history;
+ * the `retried: false` answer remains for the signal, which has no validator.
+ */
+export function setRetryHandlers(decide: () => RetryResult, request: () => void): void {
+  const retry = (): RetryResult => {
+    const r = decide();
+    if (r.retried) request();
+    return r;
+  };
+  setHandler(retrySignal, () => void retry());
+  setHandler(requestRetryUpdate, retry, {
+    validator: () => {
+      const r = decide();
+      if (!r.retried) throw ApplicationFailure.create({ type: ERR_NOTHING_TO_RETRY, message: r.message, details: [r], nonRetryable: true });
+    },
+  });
 }
 
 export function configFailure(message: string): ApplicationFailure {

@@ -7,6 +7,9 @@
 //
 // A step that cannot advance puts the ticket in NEEDS ATTENTION (search attribute, S-360 error log, query)
 // and waits for `retry`; it never ends silently and never spins.
+//
+// The transitions are the pure reducer in ticket-state.ts; this function only runs the commands it returns
+// (activities, timers, search attributes) and feeds their outcomes back.
 import {
   allHandlersFinished,
   condition,
@@ -17,40 +20,29 @@ import {
   log,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { ERR_DELETION_NOT_CONFIRMED, ERR_NOT_ELIGIBLE } from '../common/errors';
 import { LifecycleStepKey, NeedsAttentionKey, S360StatusKey, TixngoStatusKey } from '../common/search-attributes';
+import { cancelSignal, controlSignal, getStateQuery, ticketEventSignal, type TicketEvent, type TicketLifecycleInput, type TicketState } from './messages';
+import { activities, continueAsNewDue, extractError, setRetryHandlers } from './support';
 import {
-  cancelSignal,
-  controlSignal,
-  getStateQuery,
-  requestRetryUpdate,
-  retrySignal,
-  ticketEventSignal,
-  type LifecycleError,
-  type RetryResult,
-  type TicketEvent,
-  type TicketLifecycleInput,
-  type TicketState,
-} from './messages';
-import { activities, continueAsNewDue, extractError, nowIso } from './support';
-import { durationText } from './time';
+  LIFECYCLE_DEFAULTS,
+  initialTicketState,
+  reduceTicket,
+  ticketRetry,
+  type ItemError,
+  type PublishedAttributes,
+  type PushKind,
+  type TicketCommand,
+  type TicketInput,
+} from './ticket-state';
 
-export const LIFECYCLE_DEFAULTS = {
-  deletionPollInitialMs: 30_000,
-  deletionPollMaxMs: 15 * 60_000,
-  deletionConfirmTimeoutMs: 24 * 60 * 60_000,
-};
+type Flow = 'complete' | 'continueAsNew' | undefined;
 
-const DELETION_STATUSES = new Set(['DELETION_PENDING', 'DELETED']);
-
-export function initialTicketState(): TicketState {
-  return { step: 'AWAITING_INJECTION', needsAttention: false, deletionPolls: 0, retries: 0, updatedAt: nowIso() };
-}
+const PUSH_OF = { inject: 'inject', pushCancel: 'cancel', pushControl: 'control' } as const satisfies Record<string, PushKind>;
 
 export async function ticketLifecycle(input: TicketLifecycleInput): Promise<TicketState> {
-  const opts = { ...LIFECYCLE_DEFAULTS, ...input.options };
+  const timings = { ...LIFECYCLE_DEFAULTS, ...input.options };
   const { ticketId, interfaceName } = input;
-  const state: TicketState = input.state ?? initialTicketState();
+  let state: TicketState = input.state ?? initialTicketState(Date.now());
   const inbox: TicketEvent[] = [...(input.pendingEvents ?? [])];
   let retryRequested = false;
   const { db, tixngo } = activities();
@@ -59,17 +51,11 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   setHandler(ticketEventSignal, (e) => void inbox.push(e));
   setHandler(cancelSignal, (r) => void inbox.push({ type: 'cancel', ...r }));
   setHandler(controlSignal, (r) => void inbox.push({ type: 'control', ...r }));
-  setHandler(retrySignal, () => {
-    if (state.needsAttention) retryRequested = true;
-  });
+  setRetryHandlers(
+    () => ticketRetry(state, ticketId),
+    () => (retryRequested = true),
+  );
   setHandler(getStateQuery, () => state);
-  setHandler(requestRetryUpdate, (): RetryResult => {
-    if (!state.needsAttention || !state.lastError) {
-      return { retried: false, step: state.step, message: `nothing to retry: ticket ${ticketId} is ${state.step} and does not need attention` };
-    }
-    retryRequested = true;
-    return { retried: true, step: state.lastError.step, message: `retrying ${state.lastError.step} for ticket ${ticketId}` };
-  });
 
   // Search attributes: only upsert what changed since the last publication (or since the start).
   const published = new Map<string, unknown>();
@@ -78,12 +64,12 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   published.set(TixngoStatusKey.name, sa.get(TixngoStatusKey));
   published.set(LifecycleStepKey.name, sa.get(LifecycleStepKey));
   published.set(NeedsAttentionKey.name, sa.get(NeedsAttentionKey));
-  const publish = () => {
+  const publish = (values: PublishedAttributes) => {
     const pairs: SearchAttributeUpdatePair[] = [];
     const want: [typeof S360StatusKey | typeof TixngoStatusKey | typeof LifecycleStepKey, string | undefined][] = [
-      [S360StatusKey, state.s360Status],
-      [TixngoStatusKey, state.tixngoStatus],
-      [LifecycleStepKey, state.step],
+      [S360StatusKey, values.s360Status],
+      [TixngoStatusKey, values.tixngoStatus],
+      [LifecycleStepKey, values.step],
     ];
     for (const [key, value] of want) {
       if (value !== undefined && published.get(key.name) !== value) {
@@ -91,263 +77,108 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
         published.set(key.name, value);
       }
     }
-    if (published.get(NeedsAttentionKey.name) !== state.needsAttention) {
-      pairs.push({ key: NeedsAttentionKey, value: state.needsAttention });
-      published.set(NeedsAttentionKey.name, state.needsAttention);
+    if (published.get(NeedsAttentionKey.name) !== values.needsAttention) {
+      pairs.push({ key: NeedsAttentionKey, value: values.needsAttention });
+      published.set(NeedsAttentionKey.name, values.needsAttention);
     }
     if (pairs.length) upsertSearchAttributes(pairs);
   };
 
-  const touch = () => (state.updatedAt = nowIso());
-  const clearAttention = () => {
-    state.needsAttention = false;
-    state.lastError = undefined;
-  };
-
-  async function needsAttention(err: Omit<LifecycleError, 'at'>, recordIn?: 'INJECTION' | 'PUSH_CANCELLED' | 'PUSH_CONTROLLED') {
-    state.needsAttention = true;
-    state.lastError = { ...err, at: nowIso() };
-    touch();
-    publish();
-    log.warn('ticket needs attention', { ticketId, step: err.step, type: err.type });
-    if (recordIn) {
-      await db.recordItemError({ interfaceName, fn: recordIn, itemKind: 'ticket', itemId: ticketId, type: err.type, message: err.message, field: err.field });
+  /** Applies one event and runs its commands in order; says when the workflow must end. */
+  async function dispatch(event: TicketInput): Promise<Flow> {
+    const t = reduceTicket(state, event, { ticketId, interfaceName, now: Date.now(), timings });
+    state = t.state;
+    for (const c of t.commands) {
+      const flow = await run(c);
+      if (flow) return flow;
     }
+    return undefined;
   }
 
-  function startDeletionWait() {
-    state.step = 'DELETION_PENDING';
-    state.deletionPolls = 0;
-    state.deletionWaitStartedAt = nowIso();
-  }
-
-  function applyTixngoStatus(status: TicketState['tixngoStatus'], version?: number) {
-    if (version !== undefined) {
-      if (state.tixngoVersion !== undefined && version <= state.tixngoVersion) return;
-      state.tixngoVersion = version;
-    }
-    state.tixngoStatus = status;
-    if (status === 'DELETED') {
-      state.step = 'DELETED';
-      clearAttention();
-    } else if (status === 'DELETION_PENDING' && state.step !== 'DELETION_PENDING') {
-      // Deleted on the TIXNGO side (back office, or our own push seen first through feedback).
-      startDeletionWait();
-      clearAttention();
-    } else if (status === 'CONTROLLED' && (state.step === 'INJECTED' || state.step === 'CONTROLLING')) {
-      state.step = 'CONTROLLED';
-      clearAttention();
-    } else if (state.step === 'AWAITING_INJECTION' && status) {
-      state.step = 'INJECTED';
-      state.s360Status = 'PRINTED';
-      clearAttention();
-    }
-  }
-
-  async function handle(e: TicketEvent): Promise<void> {
-    touch();
-    switch (e.type) {
-      case 'injected':
-        if (state.step === 'AWAITING_INJECTION') {
-          state.step = 'INJECTED';
-          state.s360Status = 'PRINTED';
-          state.tixngoStatus ??= 'INJECTED';
-          clearAttention();
+  async function run(c: TicketCommand): Promise<Flow> {
+    switch (c.kind) {
+      case 'upsertSearchAttributes':
+        publish(c.values);
+        return;
+      case 'warn':
+        log.warn(c.message, { ticketId, ...c.attrs });
+        return;
+      case 'recordError':
+        await db.recordItemError({ interfaceName, fn: c.fn, itemKind: 'ticket', itemId: ticketId, type: c.error.type, message: c.error.message, field: c.error.field });
+        return;
+      case 'applyS360Cancel':
+        await db.applyS360Cancel({ ticketIds: [ticketId], reason: c.reason, status: c.status });
+        return dispatch({ type: 's360CancelApplied', reason: c.reason, status: c.status, showDeletedTicket: c.showDeletedTicket });
+      case 'applyS360Control':
+        await db.applyS360Control({ ticketIds: [ticketId], at: c.at });
+        return dispatch({ type: 's360ControlApplied' });
+      case 'inject':
+      case 'pushCancel':
+      case 'pushControl':
+        // Outside pushOne's try: a failure to record the outcome is not the push failing.
+        return dispatch(await pushOne(c));
+      case 'waitForDeletion':
+        if (await condition(() => inbox.length > 0 || retryRequested, c.delayMs)) return;
+        return dispatch({ type: 'deletionPollDue' });
+      case 'pollDeletion': {
+        let polled: TicketInput;
+        try {
+          const r = await tixngo.readTixngoStatus({ interfaceName, ticketId });
+          polled = { type: 'deletionPolled', ...r };
+        } catch (err) {
+          polled = { type: 'deletionPollFailed', errorType: extractError(err).type };
         }
-        return;
-      case 'injectionRejected':
-        if (state.step === 'AWAITING_INJECTION') {
-          await needsAttention({ step: 'AWAITING_INJECTION', type: e.errorType, message: e.message, field: e.field });
-        }
-        return;
-      case 'cancelPushed':
-        if (state.step === 'DELETED') return;
-        state.cancelReason = e.reason;
-        state.showDeletedTicket = e.showDeletedTicket;
-        if (e.s360Status) state.s360Status = e.s360Status;
-        clearAttention();
-        if (e.tixngoStatus === 'DELETED') applyTixngoStatus('DELETED');
-        else {
-          state.tixngoStatus = e.tixngoStatus;
-          startDeletionWait();
-        }
-        return;
-      case 'cancelRejected':
-        if (state.step === 'DELETED') return;
-        state.step = 'CANCELLING';
-        await needsAttention({ step: 'CANCELLING', type: e.errorType, message: e.message });
-        return;
-      case 'controlPushed':
-        if (DELETION_STATUSES.has(state.step) || state.step === 'CANCELLING') return; // deletion wins (§11.23)
-        state.step = 'CONTROLLED';
-        state.s360Status = 'CONTROLLED';
-        state.tixngoStatus = e.tixngoStatus;
-        clearAttention();
-        return;
-      case 'controlRejected':
-        if (DELETION_STATUSES.has(state.step)) return;
-        state.step = 'CONTROLLING';
-        await needsAttention({ step: 'CONTROLLING', type: e.errorType, message: e.message });
-        return;
-      case 'feedback':
-        applyTixngoStatus(e.tixngoStatus, e.version);
-        return;
-      case 'cancel':
-        if (DELETION_STATUSES.has(state.step) || state.step === 'CANCELLING') return; // already on its way out
-        if (state.step === 'AWAITING_INJECTION') {
-          // Never injected: S-360 cancels it and TIXNGO never hears of it (§3.6); nothing left to follow.
-          await db.applyS360Cancel({ ticketIds: [ticketId], reason: e.reason, status: e.status ?? 'CANCELLED' });
-          state.s360Status = e.status ?? 'CANCELLED';
-          state.step = 'DELETED';
-          clearAttention();
-          return;
-        }
-        await db.applyS360Cancel({ ticketIds: [ticketId], reason: e.reason, status: e.status ?? 'CANCELLED' });
-        state.s360Status = e.status ?? 'CANCELLED';
-        state.cancelReason = e.reason;
-        state.showDeletedTicket = e.showDeletedTicket;
-        state.step = 'CANCELLING';
-        clearAttention();
-        return;
-      case 'control':
-        if (DELETION_STATUSES.has(state.step) || state.step === 'CANCELLING' || state.step === 'CONTROLLED') return;
-        if (state.step === 'AWAITING_INJECTION') {
-          await needsAttention({ step: 'AWAITING_INJECTION', type: ERR_NOT_ELIGIBLE, message: `ticket ${ticketId} cannot be controlled in TIXNGO: it was never injected` });
-          return;
-        }
-        await db.applyS360Control({ ticketIds: [ticketId], at: e.at });
-        state.s360Status = 'CONTROLLED';
-        state.step = 'CONTROLLING';
-        clearAttention();
-        return;
-    }
-  }
-
-  /** Injects this one ticket (a retry after a person fixed the data). */
-  async function injectNow(): Promise<void> {
-    try {
-      const r = await tixngo.injectTicketBatch({ interfaceName, itemIds: [ticketId], limit: 1 });
-      if (r.accepted.length) return handle({ type: 'injected' });
-      const rej = r.rejected[0];
-      if (rej) return needsAttention({ step: 'AWAITING_INJECTION', type: rej.type, message: rej.message, field: rej.field });
-      return needsAttention({ step: 'AWAITING_INJECTION', type: ERR_NOT_ELIGIBLE, message: `ticket ${ticketId} is not NOT_PRINTED on interface ${interfaceName} in S-360` }, 'INJECTION');
-    } catch (err) {
-      const x = extractError(err);
-      return needsAttention({ step: 'AWAITING_INJECTION', type: x.type, message: x.message, field: x.field }, 'INJECTION');
-    }
-  }
-
-  /** Sends this ticket's deletion to TIXNGO (forced: also when a push already processed it). */
-  async function cancelNow(): Promise<void> {
-    try {
-      const r = await tixngo.pushCancelledBatch({ interfaceName, itemIds: [ticketId], limit: 1, notifySpectator: state.showDeletedTicket });
-      const pushed = r.pushed[0];
-      if (pushed) {
-        return handle({ type: 'cancelPushed', reason: pushed.reason, tixngoStatus: pushed.tixngoStatus, showDeletedTicket: pushed.showDeletedTicket, s360Status: pushed.s360Status });
+        return dispatch(polled);
       }
-      const rej = r.rejected[0];
-      if (rej) return needsAttention({ step: 'CANCELLING', type: rej.type, message: rej.message, field: rej.field });
-      return needsAttention({ step: 'CANCELLING', type: ERR_NOT_ELIGIBLE, message: `ticket ${ticketId} is not CANCELLED/INVALIDATED and injected in S-360` }, 'PUSH_CANCELLED');
+      case 'wait':
+        await condition(() => inbox.length > 0 || retryRequested || continueAsNewDue(input.options?.maxHistoryEvents));
+        return;
+      case 'continueAsNew':
+      case 'complete':
+        return c.kind;
+    }
+  }
+
+  /** Sends this one ticket through the bulk activity; the outcome is the event to apply. */
+  async function pushOne(c: Extract<TicketCommand, { kind: 'inject' | 'pushCancel' | 'pushControl' }>): Promise<TicketInput> {
+    const one = { interfaceName, itemIds: [ticketId], limit: 1 };
+    const push = PUSH_OF[c.kind];
+    const settle = (done: TicketInput | undefined, rejected: ItemError | undefined): TicketInput =>
+      done ?? (rejected ? { type: 'pushRejected', push, error: { type: rejected.type, message: rejected.message, field: rejected.field } } : { type: 'pushNotEligible', push });
+    try {
+      switch (c.kind) {
+        case 'inject': {
+          const r = await tixngo.injectTicketBatch(one);
+          return settle(r.accepted.length ? { type: 'injected' } : undefined, r.rejected[0]);
+        }
+        case 'pushCancel': {
+          // Forced: sent also when a push already processed the ticket.
+          const r = await tixngo.pushCancelledBatch({ ...one, notifySpectator: c.notifySpectator });
+          const p = r.pushed[0];
+          return settle(p && { type: 'cancelPushed', reason: p.reason, tixngoStatus: p.tixngoStatus, showDeletedTicket: p.showDeletedTicket, s360Status: p.s360Status }, r.rejected[0]);
+        }
+        case 'pushControl': {
+          const r = await tixngo.pushControlledBatch(one);
+          const p = r.pushed[0];
+          return settle(p && { type: 'controlPushed', tixngoStatus: p.tixngoStatus }, r.rejected[0]);
+        }
+      }
     } catch (err) {
       const x = extractError(err);
-      return needsAttention({ step: 'CANCELLING', type: x.type, message: x.message }, 'PUSH_CANCELLED');
-    }
-  }
-
-  async function controlNow(): Promise<void> {
-    try {
-      const r = await tixngo.pushControlledBatch({ interfaceName, itemIds: [ticketId], limit: 1 });
-      const pushed = r.pushed[0];
-      if (pushed) return handle({ type: 'controlPushed', tixngoStatus: pushed.tixngoStatus });
-      const rej = r.rejected[0];
-      if (rej) return needsAttention({ step: 'CONTROLLING', type: rej.type, message: rej.message, field: rej.field });
-      return needsAttention({ step: 'CONTROLLING', type: ERR_NOT_ELIGIBLE, message: `ticket ${ticketId} is not CONTROLLED and injected in S-360` }, 'PUSH_CONTROLLED');
-    } catch (err) {
-      const x = extractError(err);
-      return needsAttention({ step: 'CONTROLLING', type: x.type, message: x.message }, 'PUSH_CONTROLLED');
-    }
-  }
-
-  /** One round of the durable deletion wait: sleep (woken early by any event), then ask TIXNGO. */
-  async function awaitDeletion(): Promise<void> {
-    const started = Date.parse(state.deletionWaitStartedAt ?? nowIso());
-    const elapsed = Date.now() - started;
-    const remaining = opts.deletionConfirmTimeoutMs - elapsed;
-    if (remaining <= 0) {
-      return needsAttention(
-        {
-          step: 'DELETION_PENDING',
-          type: ERR_DELETION_NOT_CONFIRMED,
-          message: `TIXNGO has not confirmed the deletion of ticket ${ticketId} after ${durationText(elapsed)} (${state.deletionPolls} polls); still ${state.tixngoStatus ?? 'DELETION_PENDING'}`,
-        },
-        'PUSH_CANCELLED',
-      );
-    }
-    const delay = Math.max(1, Math.min(opts.deletionPollInitialMs * 2 ** Math.min(state.deletionPolls, 20), opts.deletionPollMaxMs, remaining));
-    const woken = await condition(() => inbox.length > 0 || retryRequested, delay);
-    if (woken) return;
-    state.deletionPolls++;
-    touch();
-    try {
-      const r = await tixngo.readTixngoStatus({ interfaceName, ticketId });
-      if (r.found && r.tixngoStatus) applyTixngoStatus(r.tixngoStatus, r.version);
-    } catch (err) {
-      // TIXNGO unreachable beyond the activity's own retries: keep waiting; the deadline still applies.
-      log.warn('deletion poll failed', { ticketId, error: extractError(err).type });
-    }
-  }
-
-  async function retry(): Promise<void> {
-    const failed = state.lastError?.step ?? state.step;
-    state.retries++;
-    clearAttention();
-    touch();
-    publish();
-    switch (failed) {
-      case 'AWAITING_INJECTION':
-        state.step = 'AWAITING_INJECTION';
-        return injectNow();
-      case 'CANCELLING':
-      case 'DELETION_PENDING':
-        // Re-send the deletion (idempotent in TIXNGO) and start a fresh wait.
-        state.step = 'CANCELLING';
-        return;
-      case 'CONTROLLING':
-        state.step = 'CONTROLLING';
-        return;
-      default:
-        return;
+      return { type: 'pushFailed', push, error: { type: x.type, message: x.message, field: x.field } };
     }
   }
 
   for (;;) {
-    while (inbox.length) await handle(inbox.shift()!);
-    publish();
-    if (state.step === 'DELETED') break;
-    if (retryRequested) {
-      retryRequested = false;
-      if (state.needsAttention) await retry();
-      continue;
-    }
-    if (!state.needsAttention) {
-      if (state.step === 'CANCELLING') {
-        await cancelNow();
-        continue;
-      }
-      if (state.step === 'CONTROLLING') {
-        await controlNow();
-        continue;
-      }
-    }
-    if (continueAsNewDue(opts.maxHistoryEvents)) {
+    while (inbox.length) await dispatch(inbox.shift()!);
+    const tick = { type: 'tick', retryRequested, continueAsNewDue: continueAsNewDue(input.options?.maxHistoryEvents) } as const;
+    retryRequested = false;
+    const flow = await dispatch(tick);
+    if (flow === 'complete') break;
+    if (flow === 'continueAsNew') {
       await condition(allHandlersFinished);
       return continueAsNew<typeof ticketLifecycle>({ ...input, state, pendingEvents: inbox });
     }
-    if (state.step === 'DELETION_PENDING' && !state.needsAttention) {
-      await awaitDeletion();
-      continue;
-    }
-    await condition(() => inbox.length > 0 || retryRequested || continueAsNewDue(opts.maxHistoryEvents));
   }
   await condition(allHandlersFinished);
   return state;

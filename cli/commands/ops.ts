@@ -1,13 +1,14 @@
 // Operator and S-360-side commands: ticket list/show/retry, s360 cancel/reprint/control, failures, reconcile.
 import type { Command } from 'commander';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { S360_TICKET_STATUSES, type S360TicketStatus } from '../../common/domain';
 import { cardWorkflowId, ticketWorkflowId } from '../../common/ids';
 import { loadConfig } from '../../config';
 import { RefusedError } from '../../db/repository';
 import { loadSecretKey } from '../../db/secrets';
 import { reconcileEvent } from '../../ops/reconcile';
-import { getStateQuery, requestRetryUpdate, type TicketState } from '../../workflows/messages';
+import { getStateQuery, requestRetryUpdate, type RetryResult, type TicketState } from '../../workflows/messages';
+import { ERR_NOTHING_TO_RETRY } from '../../workflows/ticket-state';
 import { withClient, withRepo } from '../context';
 import { CliError, output, table } from '../util';
 
@@ -83,11 +84,14 @@ export function register(program: Command): void {
     .action(async (id: string, opts: { card?: boolean; json?: boolean }) => {
       const config = loadConfig();
       const workflowId = opts.card ? cardWorkflowId(id) : ticketWorkflowId(id);
-      const res = await withClient(config, async (client) => {
+      const res = await withClient(config, async (client): Promise<RetryResult> => {
         try {
           return await client.workflow.getHandle(workflowId).executeUpdate(requestRetryUpdate);
         } catch (err) {
           if (err instanceof WorkflowNotFoundError) throw new CliError(`no running workflow ${workflowId}`);
+          // The workflow refuses a retry when there is nothing to retry: an answer, not an error.
+          const refusal = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === ERR_NOTHING_TO_RETRY ? err.cause : undefined;
+          if (refusal) return { ...(refusal.details?.[0] as RetryResult | undefined), retried: false, message: refusal.message };
           throw err;
         }
       });

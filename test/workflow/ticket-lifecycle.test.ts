@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { randomUUID } from 'node:crypto';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ERR_DELETION_NOT_CONFIRMED, ERR_TIXNGO_REJECTED } from '../../common/errors';
 import { ticketWorkflowId } from '../../common/ids';
 import { NeedsAttentionKey, LifecycleStepKey } from '../../common/search-attributes';
@@ -138,9 +138,10 @@ describe('ticketLifecycle', () => {
       const h = await startTicket(tq, { ticketId: `t-${randomUUID()}` });
       await h.signal(ticketEventSignal, { type: 'injected' });
       await waitForState(h, (s) => s.step === 'INJECTED', 'INJECTED');
-      const res = await h.executeUpdate(requestRetryUpdate);
-      assert.equal(res.retried, false);
-      assert.match(res.message, /nothing to retry/);
+      // Refused by the update's validator: the caller gets the reason, the history gets nothing.
+      await assert.rejects(h.executeUpdate(requestRetryUpdate), (err) => err instanceof WorkflowUpdateFailedError && /nothing to retry/.test(err.cause?.message ?? ''));
+      const history = await h.fetchHistory();
+      assert.ok(!history.events?.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes), 'no update event in history');
       await h.terminate('test done');
     });
   });
