@@ -151,7 +151,7 @@ function startupParam(msg: Buffer, key: string): string | undefined {
 }
 
 function guardConnection(client: net.Socket, ctx: GuardContext): void {
-  let state: 'startup' | 'password' | 'ready' = 'startup';
+  let state: 'startup' | 'password' | 'ready' | 'refused' = 'startup';
   // Handshake: bytes not parsed yet (bounded by the length checks). Ready: a partial message header.
   let pending: Buffer = Buffer.alloc(0);
   let startup: Buffer | undefined;
@@ -165,6 +165,7 @@ function guardConnection(client: net.Socket, ctx: GuardContext): void {
     backend?.destroy();
   };
   const refuse = (code: string, message: string) => {
+    state = 'refused';
     clearTimeout(timer);
     client.end(fatal(code, message));
     setTimeout(close, 1000).unref();
@@ -176,7 +177,7 @@ function guardConnection(client: net.Socket, ctx: GuardContext): void {
   client.on('data', (chunk: Buffer) => {
     try {
       if (state === 'ready') forward(chunk);
-      else handshake(chunk);
+      else if (state !== 'refused') handshake(chunk);
     } catch {
       close();
     }
@@ -184,7 +185,7 @@ function guardConnection(client: net.Socket, ctx: GuardContext): void {
 
   function handshake(chunk: Buffer): void {
     pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    while (state !== 'ready' && !client.destroyed) {
+    while ((state === 'startup' || state === 'password') && !client.destroyed) {
       if (state === 'startup') {
         if (pending.length < 4) return;
         const len = pending.readInt32BE(0);
