@@ -6,6 +6,7 @@ import path from 'node:path';
 import { knex, type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { PGlite } from '@electric-sql/pglite';
+import { loadOrCreateKeyFile, SecretKeyError } from './secrets';
 
 export type Db = Knex;
 
@@ -83,7 +84,7 @@ export async function createDb(opts: CreateDbOptions): Promise<Knex> {
   if (!opts.pgliteInMemory) {
     // `dev` owns the embedded database and serves it on loopback (db/embedded-server.ts): share it.
     const served = findEmbeddedServer(opts.dataDir);
-    if (served) return createPostgres(served.url, `the embedded database served by process ${served.pid}`);
+    if (served) return createPostgres(embeddedServerUrl(served.url, opts.dataDir), `the embedded database served by process ${served.pid}`);
   }
   return createPglite(opts);
 }
@@ -92,8 +93,29 @@ export async function createDb(opts: CreateDbOptions): Promise<Knex> {
 export const serverFileOf = (dataDir: string): string => `${pgliteDir(dataDir)}.server.json`;
 
 export interface EmbeddedServerInfo {
+  /** Without the password: that stays in its own file. */
   url: string;
   pid: number;
+}
+
+/** The password the embedded database server requires (hex, in this file under DATA_DIR, mode 0600). */
+export const EMBEDDED_DB_PASSWORD_FILE = 'embedded-db.password';
+
+/** The embedded database server's password, generated on first use. Never print it. */
+export function embeddedDbPassword(dataDir: string): string {
+  try {
+    return loadOrCreateKeyFile(dataDir, EMBEDDED_DB_PASSWORD_FILE, EMBEDDED_DB_PASSWORD_FILE).key.toString('hex');
+  } catch (err) {
+    if (!(err instanceof SecretKeyError)) throw err;
+    throw new DatabaseConnectionError(`${path.join(dataDir, EMBEDDED_DB_PASSWORD_FILE)} is damaged; stop dev, delete the file and start dev again (it writes a new one)`);
+  }
+}
+
+/** `url` (from the server file) with the password of the embedded database under `dataDir`. */
+export function embeddedServerUrl(url: string, dataDir: string): string {
+  const u = new URL(url);
+  u.password = embeddedDbPassword(dataDir);
+  return u.toString();
 }
 
 /** The URL of the embedded database served by another live process, if there is one. */
@@ -141,7 +163,7 @@ function lockDataDir(dir: string): () => void {
   const lockFile = `${dir}.lock`;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx', mode: 0o600 });
       const release = () => {
         process.removeListener('exit', release);
         try {
@@ -178,8 +200,14 @@ async function createPglite(opts: CreateDbOptions): Promise<Knex> {
     connection = () => ({ pglite });
   } else if (!opts.pgliteInMemory) {
     const dir = pgliteDir(opts.dataDir);
-    fs.mkdirSync(dir, { recursive: true });
-    release = lockDataDir(dir);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const unlock = lockDataDir(dir);
+    // PGlite's file system layer creates files 0666 whatever the umask: the folder (0700) is what keeps others
+    // out; the modes inside are tightened at open and at close, also for a folder an older version created.
+    release = () => {
+      ownerOnly(dir);
+      unlock();
+    };
     connection = { filename: dir };
     where = `at ${dir}`;
   }
@@ -193,8 +221,29 @@ async function createPglite(opts: CreateDbOptions): Promise<Knex> {
     release?.();
     throw new DatabaseConnectionError(`embedded database ${where} cannot be opened: ${oneLine((err as Error).message ?? String(err))}`);
   }
-  if (release) releasers.set(db, release);
+  if (release) {
+    ownerOnly(pgliteDir(opts.dataDir));
+    releasers.set(db, release);
+  }
   return db;
+}
+
+/** Removes group and other permissions from a folder and everything in it. */
+function ownerOnly(dir: string): void {
+  const walk = (p: string, isDir: boolean): void => {
+    try {
+      fs.chmodSync(p, isDir ? 0o700 : 0o600);
+      if (isDir) for (const e of fs.readdirSync(p, { withFileTypes: true })) if (!e.isSymbolicLink()) walk(path.join(p, e.name), e.isDirectory());
+    } catch (err) {
+      // A file PGlite removed while we walk is fine.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  };
+  try {
+    walk(dir, true);
+  } catch (err) {
+    process.stderr.write(`embedded database ${dir}: cannot restrict file modes: ${(err as Error).message}\n`);
+  }
 }
 
 /** The PGlite instance behind a knex-pglite client, if any. */

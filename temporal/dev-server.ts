@@ -18,8 +18,13 @@ export interface DevServerOptions {
   fastSqlite?: boolean;
   logFile?: string;
   startTimeoutMs?: number;
-  /** Records the server's pid; a server left by a crashed run (pid file, process alive) is stopped first. */
+  /**
+   * Records the server's pid, start time and command line; a server left by a crashed run is stopped first,
+   * if the live process still matches all three.
+   */
   pidFile?: string;
+  /** Notes for the operator (a stale server stopped or left alone); default: stderr. */
+  say?: (line: string) => void;
   /** Codec server the Web UI calls to decode payloads (`--ui-codec-endpoint`). */
   uiCodecEndpoint?: string;
   /** Further `start-dev` arguments appended as given (e.g. `--dynamic-config-value K=V`, `--sqlite-pragma P=V`). */
@@ -45,21 +50,79 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Stops a dev server a crashed run left behind (its pid file names a live `temporal` process). */
-function killStale(pidFile: string): void {
-  let pid: number;
+/** What tells a process apart from a later one that got the same pid: its start time and command line. */
+export interface ProcessIdentity {
+  pid: number;
+  /** /proc/<pid>/stat field 22: start time in clock ticks since boot. */
+  startTime: string;
+  /** /proc/<pid>/cmdline, NUL-separated as the kernel gives it. */
+  cmdline: string;
+}
+
+/** The identity of a live process; undefined if it is gone or the system has no /proc. */
+export function readProcessIdentity(pid: number): ProcessIdentity | undefined {
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
   try {
-    pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2 (comm) is in parentheses and may itself hold spaces and parentheses: count from the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const startTime = fields[22 - 3];
+    if (!startTime) return undefined;
+    return { pid, startTime, cmdline: fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Records the server's identity, so that a later run can prove a live pid is still that server. */
+export function writeDevServerPidFile(pidFile: string, pid: number): void {
+  const identity = readProcessIdentity(pid) ?? { pid, startTime: '', cmdline: '' };
+  fs.writeFileSync(pidFile, JSON.stringify(identity), { mode: 0o600 });
+}
+
+/**
+ * Stops a dev server a crashed run left behind, and only that: the live process must have the pid, start time
+ * and command line the pid file recorded. A reused pid, a file in the old pid-only format or a system without
+ * /proc proves nothing; that process is left alone, and `say` tells so.
+ */
+function stopStaleServer(pidFile: string, say: (s: string) => void): void {
+  let text: string;
+  try {
+    text = fs.readFileSync(pidFile, 'utf8');
   } catch {
     return;
   }
-  try {
-    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (cmd.includes('start-dev')) process.kill(pid, 'SIGKILL');
-  } catch {
-    // gone already, or not Linux: nothing to do
-  }
   fs.rmSync(pidFile, { force: true });
+  let recorded: Partial<ProcessIdentity>;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    // The old format was the pid alone, which JSON reads as a number.
+    recorded = typeof parsed === 'object' && parsed !== null ? (parsed as Partial<ProcessIdentity>) : { pid: Number(parsed) };
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(recorded.pid)) return;
+  const pid = recorded.pid as number;
+  const live = readProcessIdentity(pid);
+  if (!live) return; // gone (or no /proc: nothing can be proved)
+  if (recorded.startTime && recorded.startTime === live.startTime && recorded.cmdline && recorded.cmdline === live.cmdline) {
+    try {
+      process.kill(pid, 'SIGKILL');
+      say(`temporal dev server left by an earlier run (pid ${pid}) stopped`);
+    } catch (err) {
+      say(`temporal dev server left by an earlier run (pid ${pid}) could not be stopped: ${(err as Error).message}`);
+    }
+    return;
+  }
+  say(`${pidFile} named pid ${pid}, but that process is not the dev server this file recorded (start time or command line differ): left alone`);
+}
+
+function chmodIfExists(file: string, mode: number): void {
+  try {
+    fs.chmodSync(file, mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }
 
 export function portAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
@@ -96,24 +159,43 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   if (await portAnswers(ip, opts.port)) {
     throw new Error(`port ${ip}:${opts.port} is already in use; is another Temporal server running? Set TEMPORAL_ADDRESS to use it instead`);
   }
-  if (opts.dbFile) fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
-  const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
-  if (opts.pidFile) killStale(opts.pidFile);
+  if (opts.dbFile) {
+    fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+    // The state holds workflow histories (ticket data): owner-only, also for files an older run created.
+    for (const f of [opts.dbFile, `${opts.dbFile}-wal`, `${opts.dbFile}-shm`, `${opts.dbFile}-journal`]) chmodIfExists(f, 0o600);
+  }
+  const out = opts.logFile ? fs.openSync(opts.logFile, 'a', 0o600) : 'ignore';
+  if (opts.logFile) chmodIfExists(opts.logFile, 0o600);
+  if (opts.pidFile) stopStaleServer(opts.pidFile, opts.say ?? ((line) => process.stderr.write(`${line}\n`)));
   // Own process group: Ctrl-C in a terminal reaches only us, and we stop the server after the worker has
   // drained (a server killed first leaves the worker retrying its last completions against a closed port).
-  const child = spawn(opts.cliPath, devServerArgs(opts), { stdio: ['ignore', out, out], detached: true });
-  if (opts.pidFile && child.pid) fs.writeFileSync(opts.pidFile, String(child.pid));
-  // If this process dies without stopping it, do not leave the server behind.
-  const killOnExit = () => child.pid && !child.killed && process.kill(child.pid, 'SIGKILL');
-  process.once('exit', killOnExit);
+  // The child inherits the umask: files it creates (SQLite database, WAL) are owner-only.
+  const umask = process.umask(0o077);
+  let child: ChildProcess;
+  try {
+    child = spawn(opts.cliPath, devServerArgs(opts), { stdio: ['ignore', out, out], detached: true });
+  } finally {
+    process.umask(umask);
+  }
+  if (opts.pidFile && child.pid) writeDevServerPidFile(opts.pidFile, child.pid);
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
+  // If this process dies without stopping it, do not leave the server behind.
+  const killOnExit = () => {
+    if (child.pid && exited === undefined) process.kill(child.pid, 'SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  const failed = (message: string): Error => {
+    process.removeListener('exit', killOnExit);
+    if (opts.pidFile) fs.rmSync(opts.pidFile, { force: true });
+    return new Error(message);
+  };
   const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
   while (!(await portAnswers(ip, opts.port))) {
-    if (exited !== undefined) throw new Error(`temporal server start-dev exited with code ${exited}${opts.logFile ? `; see ${opts.logFile}` : ''}`);
+    if (exited !== undefined) throw failed(`temporal server start-dev exited with code ${exited}${opts.logFile ? `; see ${opts.logFile}` : ''}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`temporal dev server did not accept connections on ${ip}:${opts.port} in time`);
+      throw failed(`temporal dev server did not accept connections on ${ip}:${opts.port} in time`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

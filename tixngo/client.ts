@@ -6,6 +6,8 @@
 //   rejected (`local: true`) and are not sent.
 // - Failures of a whole call throw a TixngoError whose `kind` says what a caller can do about it
 //   and whose `errorType` is the matching constant of common/errors.ts.
+// - Redirects are never followed: following one would re-send the key and the ticket payload to whatever host
+//   the answer names. A 3xx fails the call ('redirect', non-retryable), naming only the target host.
 // - The API key lives in a private field; it is never logged, never part of a message, of an
 //   error object, of `toString`/JSON/inspect output. Text coming back from the server is scrubbed
 //   of it before it is put into an error, in case a server echoes it.
@@ -90,7 +92,7 @@ export type {
 // Errors
 // ---------------------------------------------------------------------------------------------
 
-export const TIXNGO_ERROR_KINDS = ['transient', 'rate-limited', 'rejected', 'unauthorized', 'not-found', 'conflict', 'bad-response'] as const;
+export const TIXNGO_ERROR_KINDS = ['transient', 'rate-limited', 'rejected', 'unauthorized', 'not-found', 'conflict', 'bad-response', 'redirect'] as const;
 export type TixngoErrorKind = (typeof TIXNGO_ERROR_KINDS)[number];
 
 const ERROR_TYPES: Record<TixngoErrorKind, string> = {
@@ -101,6 +103,8 @@ const ERROR_TYPES: Record<TixngoErrorKind, string> = {
   'not-found': ERR_TIXNGO_NOT_FOUND,
   conflict: ERR_TIXNGO_CONFLICT,
   'bad-response': ERR_TIXNGO_BAD_RESPONSE,
+  // A redirect means the configured URL is not the API's own address: a person fixes the interface URL.
+  redirect: ERR_CONFIG,
 };
 
 export interface TixngoItemError {
@@ -449,6 +453,7 @@ export class TixngoClient {
         signal: controller.signal,
         agent: (u: URL) => (u.protocol === 'http:' ? httpAgent : httpsAgent),
         compress: true,
+        redirect: 'manual',
       });
       text = await res.text();
     } catch (err) {
@@ -461,6 +466,7 @@ export class TixngoClient {
       outer?.removeEventListener('abort', onOuterAbort);
     }
 
+    if (res.status >= 300 && res.status < 400) throw redirectError(op, label, res);
     if (res.status < 200 || res.status >= 300) throw this.#httpError(op, label, res, text);
 
     let json: unknown;
@@ -534,6 +540,24 @@ export class TixngoClient {
 function pathTemplate(op: Operation, endpoints: Endpoints): string {
   const base = new URL(endpoints.organizerBase).pathname;
   return `${base}${ORGANIZER_PATHS[op]}`;
+}
+
+/** Names the target's host only: a Location's path or query may carry tokens. */
+function redirectError(op: Operation, label: string, res: Response): TixngoError {
+  const location = res.headers.get('location');
+  let target = 'no usable Location';
+  if (location) {
+    try {
+      target = `to host ${new URL(location, res.url).host}`;
+    } catch {
+      // unparseable Location: say so, without echoing it
+    }
+  }
+  return new TixngoError(
+    'redirect',
+    `${label}: HTTP ${res.status} redirect ${target} refused (redirects are not followed: the interface URL must be the API's final address)`,
+    { operation: op, httpStatus: res.status },
+  );
 }
 
 function cancelled(signal: AbortSignal, label: string): Error {

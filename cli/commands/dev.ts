@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { loadConfig, type Config } from '../../config';
-import { backendOf, closeDb, createDb } from '../../db/connection';
+import { backendOf, closeDb, createDb, redactUrl } from '../../db/connection';
 import { serveEmbeddedDb } from '../../db/embedded-server';
 import { migrateLatest } from '../../db/migrate';
 import { createRepository } from '../../db/repository';
@@ -66,6 +66,7 @@ async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: stri
     fastSqlite: config.TEMPORAL_DEV_SQLITE_PRAGMAS,
     logFile: path.join(config.dataDir, 'temporal.log'),
     pidFile: path.join(config.dataDir, 'temporal.pid'),
+    say,
   });
   stoppers.push({ name: 'temporal dev server', stop: () => server.stop() });
   return { address: server.address, uiUrl: server.uiUrl };
@@ -83,7 +84,10 @@ export function register(program: Command): void {
       if (opts.schedules !== undefined && !['manual', 'automatic', 'none'].includes(opts.schedules)) throw new CliError('--schedules: expected manual, automatic or none');
       const config = loadConfig();
       const say = (s: string) => process.stderr.write(`${s}\n`);
-      fs.mkdirSync(config.dataDir, { recursive: true });
+      // DATA_DIR holds keys, the embedded database's password and files, and the Temporal state (ticket data):
+      // everything this process and the servers it spawns create is owner-only.
+      process.umask(0o077);
+      fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
       const stoppers: Stopper[] = [];
       let stopping = false;
       const stopAll = async () => {
@@ -113,7 +117,7 @@ export function register(program: Command): void {
           const served = await serveEmbeddedDb(db, config.dataDir);
           stoppers.push({ name: 'embedded database server', stop: () => served.close() });
           workerConfig = { ...config, DATABASE_URL: served.url };
-          dbText = `embedded PGlite in ${config.dataDir}, served on ${served.url}`;
+          dbText = `embedded PGlite in ${config.dataDir}, served on ${redactUrl(served.url)}`;
         } else if (!config.DATABASE_URL) {
           dbText = 'the embedded database of another running dev process';
         }
@@ -183,7 +187,7 @@ export function register(program: Command): void {
         }
         say(`  TIXNGO           ${tixngoUrl}${config.TIXNGO_URL ? '' : ' (simulator; admin API under /__sim)'}`);
         say(`  Task queue       ${config.TEMPORAL_TASK_QUEUE}`);
-        say(`  S-360 database   ${workerConfig.DATABASE_URL ?? config.dataDir}`);
+        say(`  S-360 database   ${workerConfig.DATABASE_URL ? redactUrl(workerConfig.DATABASE_URL) : config.dataDir}`);
         say(`  Schedules        ${schedulesText}`);
         say('');
         say('  Try:  s360-tixngo db seed --event E1 --tickets 1000   then   s360-tixngo run inject --wait');

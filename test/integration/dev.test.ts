@@ -75,6 +75,17 @@ test('dev: Temporal + Web UI wired to the codec server, simulator, embedded DB, 
   assert.equal(await exited, 0, out);
   const pidFile = path.join(dataDir, 'temporal.pid');
   assert.ok(!fs.existsSync(pidFile), 'the dev server pid file is removed');
+  // The embedded database's password was never printed, and everything dev left under DATA_DIR is owner-only.
+  const dbPassword = fs.readFileSync(path.join(dataDir, 'embedded-db.password'), 'utf8').trim();
+  assert.ok(!out.includes(dbPassword), 'the embedded database password is not printed');
+  const loose: string[] = [];
+  const walk = (p: string) => {
+    const st = fs.lstatSync(p);
+    if (!st.isSymbolicLink() && st.mode & 0o077) loose.push(`${(st.mode & 0o777).toString(8)} ${path.relative(dataDir, p)}`);
+    if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+  };
+  walk(dataDir);
+  assert.deepEqual(loose.slice(0, 10), [], `${loose.length} entries under DATA_DIR open to group/others`);
   // Nothing listens any more on the ports dev used.
   for (const port of [temporalPort, codecPort, simPort]) {
     const res = await fetch(`http://127.0.0.1:${port}/`).then(
