@@ -37,7 +37,7 @@ import { getDataConverter } from '../codec/data-converter';
 import { closeDb, createDb } from '../db/connection';
 import { migrateLatest } from '../db/migrate';
 import { createRepository, type Repository } from '../db/repository';
-import { parseSecretKey, secretKeyFromBytes, type SecretKey } from '../db/secrets';
+import { parseSecretKey, secretKeyFromBytes, type SecretKey } from '../config/secrets';
 import { seed } from '../db/seed';
 import { startFunction } from '../cli/commands/run';
 import { ensureTemporalCli } from '../temporal/cli-binary';

@@ -11,7 +11,7 @@ import {
   type InterfaceFunction,
   type S360TicketStatus,
 } from '../common/domain';
-import { decryptSecret, encryptSecret, type SecretKey } from './secrets';
+import { decryptSecret, encryptSecret, type SecretKey } from '../config/secrets';
 import {
   DEFAULT_FUNCTION_SETTINGS,
   type CardPayloadRow,

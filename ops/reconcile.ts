@@ -2,7 +2,7 @@
 // what TIXNGO holds for the same ticket id. One bulk TIXNGO read per page of tickets.
 import type { S360TicketStatus, TixngoStatus } from '../common/domain';
 import type { Repository } from '../db/repository';
-import type { SecretKey } from '../db/secrets';
+import type { SecretKey } from '../config/secrets';
 import { TixngoClient } from '../tixngo/client';
 
 export interface Divergence {

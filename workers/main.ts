@@ -9,7 +9,7 @@ import { getDataConverter } from '../codec/data-converter';
 import type { Config } from '../config';
 import { closeDb, createDb } from '../db/connection';
 import { createRepository } from '../db/repository';
-import { loadSecretKey } from '../db/secrets';
+import { loadSecretKey } from '../config/secrets';
 import { getLogger } from '../observability/logger';
 import { createMetrics, instrumentActivities, startMetricsServer, type MetricsServer, type ProductMetrics } from '../observability/metrics';
 import { connectClient } from '../temporal/connection';

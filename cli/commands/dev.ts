@@ -17,7 +17,7 @@ import { backendOf, closeDb, createDb } from '../../db/connection';
 import { serveEmbeddedDb } from '../../db/embedded-server';
 import { migrateLatest } from '../../db/migrate';
 import { createRepository } from '../../db/repository';
-import { loadSecretKey } from '../../db/secrets';
+import { loadSecretKey } from '../../config/secrets';
 import { startSimulator } from '../../simulator/server';
 import { startDevCodecServer, type DevCodecServer } from '../../codec/dev-codec-server';
 import { getLogger } from '../../observability/logger';

@@ -4,7 +4,7 @@
 import { Command, Option } from 'commander';
 import { loadConfig } from '../../config';
 import { createRepository, type InterfaceRow } from '../../db/repository';
-import { loadSecretKey } from '../../db/secrets';
+import { loadSecretKey } from '../../config/secrets';
 import { INTERFACE_TYPES, type InterfaceType } from '../../db/types';
 import { ValidationError, validateInterfaceInput } from '../../db/validation';
 import { CliError, output, table } from '../util';

@@ -5,7 +5,7 @@ import { S360_TICKET_STATUSES, type S360TicketStatus } from '../../common/domain
 import { cardWorkflowId, ticketWorkflowId } from '../../common/ids';
 import { loadConfig } from '../../config';
 import { RefusedError } from '../../db/repository';
-import { loadSecretKey } from '../../db/secrets';
+import { loadSecretKey } from '../../config/secrets';
 import { reconcileEvent } from '../../ops/reconcile';
 import { getStateQuery, requestRetryUpdate, type TicketState } from '../../workflows/messages';
 import { withClient, withRepo } from '../context';

@@ -6,7 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import type { Mailer } from '../../activities/notify';
 import { createRepository, type Repository } from '../../db/repository';
-import type { SecretKey } from '../../db/secrets';
+import type { SecretKey } from '../../config/secrets';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server';
 import type { FunctionRunInput, FunctionRunSummary } from '../../workflows/messages';
 import { startFunction, waitForRun } from '../../cli/commands/run';

@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import { BACKENDS, withTestDb, randomSecretKey, type TestDb } from '../helpers/db';
 import { createRepository, type Repository, type InterfaceRow } from '../../db/repository';
 import { seed } from '../../db/seed';
-import type { SecretKey } from '../../db/secrets';
+import type { SecretKey } from '../../config/secrets';
 
 const PLAIN_KEY = 'plain-api-key-Zq81xW';
 
