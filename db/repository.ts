@@ -17,6 +17,7 @@ import {
   type CardPayloadRow,
   type CustomParams,
   type ErrorRow,
+  type ExecutionErrorItem,
   type ExecutionFinish,
   type ExecutionRow,
   type ExecutionStart,
@@ -45,9 +46,6 @@ import {
   type TicketView,
 } from './types';
 import { NotFoundError, RefusedError, ValidationError, isEmail, validateInterfaceInput } from './validation';
-
-export * from './types';
-export { NotFoundError, RefusedError, ValidationError } from './validation';
 
 type Conn = Knex | Knex.Transaction;
 type Row = Record<string, unknown>;
@@ -1205,14 +1203,6 @@ export class Repository {
     );
     if (!r) throw new NotFoundError(`execution ${executionId} not found`);
   }
-}
-
-/** One line of an error e-mail: which item failed and why (no personal data: ids, field names, messages). */
-export interface ExecutionErrorItem {
-  itemKind: string;
-  itemId: string;
-  field: string | null;
-  message: string;
 }
 
 function compareIds(a: string, b: string): number {

@@ -312,3 +312,11 @@ export interface ExecutionRow {
   counts: Record<string, number>;
   error: string | null;
 }
+
+/** One line of an error e-mail: which item failed and why (no personal data: ids, field names, messages). */
+export interface ExecutionErrorItem {
+  itemKind: string;
+  itemId: string;
+  field: string | null;
+  message: string;
+}

@@ -4,7 +4,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { S360_TICKET_STATUSES, type S360TicketStatus } from '../../common/domain';
 import { cardWorkflowId, ticketWorkflowId } from '../../common/ids';
 import { loadConfig } from '../../config';
-import { RefusedError } from '../../db/repository';
+import { RefusedError } from '../../db/validation';
 import { loadSecretKey } from '../../config/secrets';
 import { reconcileEvent } from '../../ops/reconcile';
 import { getStateQuery, requestRetryUpdate, type TicketState } from '../../workflows/messages';
