@@ -22,7 +22,7 @@ import {
   TicketIdKey,
   TixngoStatusKey,
 } from '../common/search-attributes';
-import type { Repository } from '../db/repository';
+import type { Repository } from '../db/repo';
 import type { InterfaceRow, TicketPayloadRow } from '../db/types';
 import type { SecretKey } from '../config/secrets';
 import { TixngoClient, TixngoError, type TicketOutcome } from '../tixngo/client';

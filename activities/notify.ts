@@ -13,7 +13,7 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { createTransport } from 'nodemailer';
 import type { Config } from '../config';
-import type { Repository } from '../db/repository';
+import type { Repository } from '../db/repo';
 import type { ExecutionErrorItem } from '../db/types';
 import type { Activities, NotifyRunOutcomeInput, NotifyRunOutcomeResult } from './types';
 

@@ -36,7 +36,7 @@ import { buildTicketPayload } from '../activities/payload';
 import { getDataConverter } from '../codec/data-converter';
 import { closeDb, createDb } from '../db/connection';
 import { migrateLatest } from '../db/migrate';
-import { createRepository, type Repository } from '../db/repository';
+import { createRepository, type Repository } from '../db/repo';
 import { parseSecretKey, secretKeyFromBytes, type SecretKey } from '../config/secrets';
 import { seed } from '../db/seed';
 import { startFunction } from '../cli/commands/run';

@@ -1,4 +1,4 @@
-// Row and input types of the repository (db/repository.ts). Ids of tickets and cards are S-360
+// Row and input types of the repository (db/repo/). Ids of tickets and cards are S-360
 // ids as decimal strings (bigint in SQL); interface and performance ids are small integers.
 // Timestamps are ISO-8601 strings so that rows survive JSON (Temporal payloads) unchanged.
 import type {

@@ -8,7 +8,7 @@ import { mailerFromConfig } from '../activities/notify';
 import { getDataConverter } from '../codec/data-converter';
 import type { Config } from '../config';
 import { closeDb, createDb } from '../db/connection';
-import { createRepository } from '../db/repository';
+import { createRepository } from '../db/repo';
 import { loadSecretKey } from '../config/secrets';
 import { getLogger } from '../observability/logger';
 import { createMetrics, instrumentActivities, startMetricsServer, type MetricsServer, type ProductMetrics } from '../observability/metrics';

@@ -16,7 +16,7 @@ import { loadConfig, type Config } from '../../config';
 import { backendOf, closeDb, createDb } from '../../db/connection';
 import { serveEmbeddedDb } from '../../db/embedded-server';
 import { migrateLatest } from '../../db/migrate';
-import { createRepository } from '../../db/repository';
+import { createRepository } from '../../db/repo';
 import { loadSecretKey } from '../../config/secrets';
 import { startSimulator } from '../../simulator/server';
 import { startDevCodecServer, type DevCodecServer } from '../../codec/dev-codec-server';

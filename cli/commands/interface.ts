@@ -3,7 +3,7 @@
 // which other users can see in `ps`), stored encrypted and never printed.
 import { Command, Option } from 'commander';
 import { loadConfig } from '../../config';
-import { createRepository } from '../../db/repository';
+import { createRepository } from '../../db/repo';
 import { loadSecretKey } from '../../config/secrets';
 import { INTERFACE_TYPES, type InterfaceRow, type InterfaceType } from '../../db/types';
 import { ValidationError, validateInterfaceInput } from '../../db/validation';

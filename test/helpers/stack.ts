@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import type { Mailer } from '../../activities/notify';
-import { createRepository, type Repository } from '../../db/repository';
+import { createRepository, type Repository } from '../../db/repo';
 import type { SecretKey } from '../../config/secrets';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server';
 import type { FunctionRunInput, FunctionRunSummary } from '../../workflows/messages';

@@ -3,7 +3,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import { BACKENDS, withTestDb, randomSecretKey, type TestDb } from '../helpers/db';
-import { createRepository, type Repository } from '../../db/repository';
+import { createRepository, type Repository } from '../../db/repo';
 import type { InterfaceRow } from '../../db/types';
 import { seed } from '../../db/seed';
 import type { SecretKey } from '../../config/secrets';

@@ -4,7 +4,7 @@
 // or, for a reason listed in resetInjectionInvalidationReasons, to the (new) cultural contact.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createRepository, type Repository } from '../../db/repository';
+import { createRepository, type Repository } from '../../db/repo';
 import { RefusedError } from '../../db/validation';
 import { seed } from '../../db/seed';
 import { BACKENDS, withTestDb, type TestDb } from '../helpers/db';
