@@ -222,7 +222,7 @@ export interface FeedbackChange {
   updatedAt: Date | string;
 }
 
-export interface FeedbackPageResult {
+export interface AppliedFeedbackPage {
   /** Tickets whose mobile status, wallet owner or ticket holder changed. */
   changed: { ticketId: string; tixngoStatus: string }[];
   /** Ticket ids of the page S-360 does not know (ignored). */

@@ -50,7 +50,7 @@ export function cardsRepo(knex: Knex) {
     },
 
     /** Card NOT_PRINTED -> PRINTED, PRIVILEGES_INJECTION marker, errors resolved; one transaction. Returns the ids changed. */
-    async markCardsInjected(interfaceId: number, ids: readonly string[], runId: string): Promise<string[]> {
+    async markCardsInjected(interfaceId: number, ids: readonly string[], executionId: string): Promise<string[]> {
       checkInterfaceId(interfaceId);
       if (ids.length === 0) return [];
       const idList = toIds(ids);
@@ -61,7 +61,7 @@ export function cardsRepo(knex: Knex) {
            where id = any(?::bigint[]) and interface_id = ? and status = 'NOT_PRINTED' returning id::text as id`,
           [idList, interfaceId],
         );
-        await upsertMarkers(trx, 'card', 'PRIVILEGES_INJECTION', interfaceId, idList, runId);
+        await upsertMarkers(trx, 'card', 'PRIVILEGES_INJECTION', interfaceId, idList, executionId);
         await resolveErrorsIn(trx, interfaceId, 'PRIVILEGES_INJECTION', 'card', idList);
         return changed.map((c) => c.id).sort(compareIds);
       });

@@ -23,7 +23,7 @@ export function errorsRepo(knex: Knex) {
      * updates message/field/last_seen and counts one more occurrence (not when replayed by the same run).
      * Returns the number of items recorded.
      */
-    async recordItemErrors(interfaceId: number, fn: InterfaceFunction, itemKind: ItemKind, errors: readonly ItemErrorInput[], runId: string): Promise<number> {
+    async recordItemErrors(interfaceId: number, fn: InterfaceFunction, itemKind: ItemKind, errors: readonly ItemErrorInput[], executionId: string): Promise<number> {
       checkInterfaceId(interfaceId);
       checkFunction(fn);
       if (errors.length === 0) return 0;
@@ -44,7 +44,7 @@ export function errorsRepo(knex: Knex) {
                occurrences = interface_error.occurrences + case when interface_error.run_id is distinct from excluded.run_id then 1 else 0 end,
                run_id = excluded.run_id
          returning id`,
-        [interfaceId, fn, itemKind, runId, JSON.stringify([...byItem.values()])],
+        [interfaceId, fn, itemKind, executionId, JSON.stringify([...byItem.values()])],
       );
       return r.length;
     },

@@ -1,6 +1,6 @@
 // Feedback: the TIXNGO diff feed applied page by page, with its cursor, to mobile_ticket and its history.
 import type { Knex } from 'knex';
-import type { FeedbackChange, FeedbackPageResult } from '../types';
+import type { FeedbackChange, AppliedFeedbackPage } from '../types';
 import { ValidationError } from '../validation';
 import { rows, checkInterfaceId, toDate } from './rows';
 
@@ -17,7 +17,7 @@ export function feedbackRepo(knex: Knex) {
      * when the version is newer and something changed; one history row per change (change_key
      * `v<version>`, so a replayed page writes nothing). Not per interface: feedback is organiser-wide.
      */
-    async applyFeedbackPage(interfaceId: number, changes: readonly FeedbackChange[], nextCursor: string | null): Promise<FeedbackPageResult> {
+    async applyFeedbackPage(interfaceId: number, changes: readonly FeedbackChange[], nextCursor: string | null): Promise<AppliedFeedbackPage> {
       checkInterfaceId(interfaceId);
       const src = changes.map((c, i) => {
         const version = String(c.version);

@@ -13,7 +13,7 @@ export async function upsertMarkers(
   fn: InterfaceFunction,
   interfaceId: number,
   ids: string[],
-  runId: string,
+  executionId: string,
 ): Promise<void> {
   const table = itemKind === 'ticket' ? 'ticket' : 'card';
   await trx.raw(
@@ -22,7 +22,7 @@ export async function upsertMarkers(
      on conflict (item_kind, item_id, function) do update
        set processed_at = now(), run_id = excluded.run_id, interface_id = excluded.interface_id, outcome = 'OK'
        where processing_marker.run_id is distinct from excluded.run_id`,
-    [itemKind, fn, interfaceId, runId, ids, interfaceId],
+    [itemKind, fn, interfaceId, executionId, ids, interfaceId],
   );
 }
 
@@ -64,7 +64,7 @@ export function injectionRepo(knex: Knex) {
      * (change_key `injected`); open INJECTION errors resolved. Returns the ids whose status changed.
      * Idempotent: a replay changes nothing and returns [].
      */
-    async markInjected(interfaceId: number, ids: readonly string[], runId: string): Promise<string[]> {
+    async markInjected(interfaceId: number, ids: readonly string[], executionId: string): Promise<string[]> {
       checkInterfaceId(interfaceId);
       if (ids.length === 0) return [];
       const idList = toIds(ids);
@@ -75,7 +75,7 @@ export function injectionRepo(knex: Knex) {
            where id = any(?::bigint[]) and interface_id = ? and status = 'NOT_PRINTED' returning id::text as id`,
           [idList, interfaceId],
         );
-        await upsertMarkers(trx, 'ticket', 'INJECTION', interfaceId, idList, runId);
+        await upsertMarkers(trx, 'ticket', 'INJECTION', interfaceId, idList, executionId);
         await trx.raw(
           `insert into mobile_ticket (ticket_id, tixngo_status)
            select t.id, 'INJECTED' from ticket t where t.id = any(?::bigint[]) and t.interface_id = ?
@@ -87,7 +87,7 @@ export function injectionRepo(knex: Knex) {
            select t.id, 'INJECTED', 'INJECTION', 'injected', jsonb_build_object('runId', ?::text)
            from ticket t where t.id = any(?::bigint[]) and t.interface_id = ?
            on conflict (ticket_id, change_key) do nothing`,
-          [runId, idList, interfaceId],
+          [executionId, idList, interfaceId],
         );
         await resolveErrorsIn(trx, interfaceId, 'INJECTION', 'ticket', idList);
         return changed.map((c) => c.id).sort(compareIds);
@@ -95,10 +95,10 @@ export function injectionRepo(knex: Knex) {
     },
 
     /**
-     * Tickets of the interface whose INJECTION marker belongs to `runId` (the function execution), after `afterId`,
+     * Tickets of the interface whose INJECTION marker belongs to the function execution `executionId`, after `afterId`,
      * in id order, with their event code: what the injection fan-out notifies once the run's batches are done.
      */
-    async selectInjectedInRun(interfaceId: number, runId: string, afterId: string | undefined, limit: number): Promise<{ ticketId: string; eventCode: string }[]> {
+    async selectInjectedInRun(interfaceId: number, executionId: string, afterId: string | undefined, limit: number): Promise<{ ticketId: string; eventCode: string }[]> {
       checkInterfaceId(interfaceId);
       const r = await rows<{ ticket_id: string; event_code: string }>(
         knex,
@@ -109,7 +109,7 @@ export function injectionRepo(knex: Knex) {
          where m.function = 'INJECTION' and m.run_id = ? and m.item_id > ? and m.item_kind = 'ticket' and t.interface_id = ?
          order by m.item_id
          limit ?`,
-        [runId, afterId ?? '0', interfaceId, limit],
+        [executionId, afterId ?? '0', interfaceId, limit],
       );
       return r.map((x) => ({ ticketId: x.ticket_id, eventCode: x.event_code }));
     },

@@ -53,7 +53,7 @@ export function pushRepo(knex: Knex) {
      * Records a successful push (one transaction): marker upserted with the pushed reason, one history
      * row per ticket and reason, open errors of the function resolved. Returns the ids marked.
      */
-    async markPushed(interfaceId: number, fn: 'PUSH_CANCELLED' | 'PUSH_CONTROLLED', items: readonly PushedItem[], runId: string): Promise<string[]> {
+    async markPushed(interfaceId: number, fn: 'PUSH_CANCELLED' | 'PUSH_CONTROLLED', items: readonly PushedItem[], executionId: string): Promise<string[]> {
       checkInterfaceId(interfaceId);
       if (fn !== 'PUSH_CANCELLED' && fn !== 'PUSH_CONTROLLED') throw new ValidationError('function', 'expected PUSH_CANCELLED or PUSH_CONTROLLED');
       if (items.length === 0) return [];
@@ -74,14 +74,14 @@ export function pushRepo(knex: Knex) {
              set processed_at = now(), run_id = excluded.run_id, interface_id = excluded.interface_id,
                  pushed_reason = excluded.pushed_reason, outcome = 'OK'
            returning item_id::text as id`,
-          [fn, interfaceId, runId, json, interfaceId],
+          [fn, interfaceId, executionId, json, interfaceId],
         );
         await trx.raw(
           `insert into mobile_ticket_history (ticket_id, tixngo_status, source, change_key, detail)
            select t.id, null, ?, ${keyExpr}, jsonb_build_object('reason', i.reason, 'runId', ?::text)
            from jsonb_to_recordset(?::jsonb) as i(id bigint, reason text) join ticket t on t.id = i.id and t.interface_id = ?
            on conflict (ticket_id, change_key) do nothing`,
-          [fn, runId, json, interfaceId],
+          [fn, executionId, json, interfaceId],
         );
         await resolveErrorsIn(trx, interfaceId, fn, 'ticket', [...byId.keys()]);
         return marked.map((m) => m.id).sort(compareIds);
