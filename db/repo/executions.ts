@@ -17,6 +17,19 @@ async function insertExecution(db: Conn, e: ExecutionStart): Promise<string> {
   return r!.id;
 }
 
+/** Rounds of startExclusiveExecution (decide, ask Temporal, decide again) before it gives up. */
+const EXCLUSIVE_START_ROUNDS = 5;
+
+/** Closes open executions whose workflow no longer runs as ERROR, naming the workflow. */
+async function closeAbandoned(db: Conn, executions: readonly ExecutionRow[]): Promise<void> {
+  if (executions.length === 0) return;
+  await db.raw(
+    `update function_execution set ended_at = now(), outcome = 'ERROR', error = 'abandoned: workflow ' || workflow_id || ' is no longer running'
+     where id = any(?::bigint[]) and ended_at is null`,
+    [executions.map((x) => x.id)],
+  );
+}
+
 export function executionsRepo(knex: Knex) {
   return {
     /** Starts (or, on an activity retry, finds) the execution row of one workflow run; returns its id. */
@@ -30,31 +43,42 @@ export function executionsRepo(knex: Knex) {
      * Records the start of an execution unless another execution of the same function on the same interface is still
      * open (not ended, from another workflow id) and `isRunning` says its workflow runs: then returns that one and
      * records nothing. Open executions whose workflow no longer runs (terminated, timed out, lost) are closed as ERROR.
-     * Check and insert hold a transaction-scoped advisory lock per (interface, function), so two runs starting at the
-     * same moment cannot both pass.
+     * The decision is taken under a transaction-scoped advisory lock per (interface, function), so two runs starting at
+     * the same moment cannot both pass. `isRunning` (Temporal) is only called between transactions: a slow frontend
+     * must hold neither the lock nor a connection (PGlite has one). So a round that finds open executions commits,
+     * asks Temporal, and the next round closes those found gone and decides again, with whatever opened meanwhile.
      */
     async startExclusiveExecution(e: ExecutionStart, isRunning: (workflowId: string) => Promise<boolean>): Promise<{ started: string } | { running: ExecutionRow }> {
       checkInterfaceId(e.interfaceId);
       checkFunction(e.fn);
-      return knex.transaction(async (trx) => {
-        await trx.raw(`select pg_advisory_xact_lock(?::int, hashtext(?))`, [e.interfaceId, e.fn]);
-        const open = (
-          await rows(
-            trx,
-            `select ${EXECUTION_COLUMNS} from function_execution
-             where interface_id = ? and function = ? and ended_at is null and workflow_id <> ? order by id`,
-            [e.interfaceId, e.fn, e.workflowId],
-          )
-        ).map(mapExecution);
-        for (const x of open) {
-          if (await isRunning(x.workflowId)) return { running: x };
-          await trx.raw(
-            `update function_execution set ended_at = now(), outcome = 'ERROR', error = ? where id = ?::bigint and ended_at is null`,
-            [`abandoned: workflow ${x.workflowId} is no longer running`, x.id],
-          );
+      let gone: ExecutionRow[] = [];
+      for (let round = 1; round <= EXCLUSIVE_START_ROUNDS; round++) {
+        const decided = await knex.transaction(async (trx): Promise<{ started: string } | { open: ExecutionRow[] }> => {
+          await trx.raw(`select pg_advisory_xact_lock(?::int, hashtext(?))`, [e.interfaceId, e.fn]);
+          await closeAbandoned(trx, gone);
+          const open = (
+            await rows(
+              trx,
+              `select ${EXECUTION_COLUMNS} from function_execution
+               where interface_id = ? and function = ? and ended_at is null and workflow_id <> ? order by id`,
+              [e.interfaceId, e.fn, e.workflowId],
+            )
+          ).map(mapExecution);
+          return open.length === 0 ? { started: await insertExecution(trx, e) } : { open };
+        });
+        if ('started' in decided) return decided;
+        gone = [];
+        for (const x of decided.open) {
+          if (await isRunning(x.workflowId)) {
+            // No lock needed: the record of a workflow that has ended stays stale whatever happens meanwhile.
+            await closeAbandoned(knex, gone);
+            return { running: x };
+          }
+          gone.push(x);
         }
-        return { started: await insertExecution(trx, e) };
-      });
+      }
+      // Each round sees executions opened since the previous one: only a burst of other starts gets here. Retryable.
+      throw new Error(`${e.fn} on interface ${e.interfaceId}: other executions kept opening while this run checked them; try again`);
     },
 
     /** Ends an execution (idempotent: the first end time is kept). */
