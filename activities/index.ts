@@ -22,9 +22,9 @@ import {
   TicketIdKey,
   TixngoStatusKey,
 } from '../common/search-attributes';
-import type { Repository } from '../db/repository';
+import type { Repository } from '../db/repo';
 import type { InterfaceRow, TicketPayloadRow } from '../db/types';
-import type { SecretKey } from '../db/secrets';
+import type { SecretKey } from '../config/secrets';
 import { TixngoClient, TixngoError, type TicketOutcome } from '../tixngo/client';
 import { cardEventSignal, ticketEventSignal, type LifecycleOptions, type TicketEvent } from '../workflows/messages';
 import { toFailure } from './failures';

@@ -13,7 +13,8 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { createTransport } from 'nodemailer';
 import type { Config } from '../config';
-import type { ExecutionErrorItem, Repository } from '../db/repository';
+import type { Repository } from '../db/repo';
+import type { ExecutionErrorItem } from '../db/types';
 import type { Activities, NotifyRunOutcomeInput, NotifyRunOutcomeResult } from './types';
 
 /** Error type of a notification that could not be sent (retried by the workflow's notify policy). */

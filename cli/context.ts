@@ -2,7 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import { closeDb, createDb } from '../db/connection';
-import { createRepository, type Repository } from '../db/repository';
+import { createRepository, type Repository } from '../db/repo';
 import { connectClient } from '../temporal/connection';
 
 export async function withRepo<T>(config: Config, fn: (repo: Repository) => Promise<T>): Promise<T> {

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import type { Config } from '../config';
-import { loadOrCreateKeyFile } from '../db/secrets';
+import { loadOrCreateKeyFile } from '../config/secrets';
 import { getPayloadCodec } from './data-converter';
 import { startCodecServer, type RunningCodecServer } from './server';
 

@@ -12,7 +12,7 @@
 import crypto from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { SecretKey } from '../db/secrets';
+import type { SecretKey } from '../config/secrets';
 import type { CodecKeyRing } from './keys';
 
 export const ENCODING_ENCRYPTED = 'binary/encrypted';

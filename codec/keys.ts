@@ -6,7 +6,7 @@
 // Every worker, client and codec server that shares a namespace must hold the same current key, and the old ones
 // for as long as histories encrypted with them are read.
 import type { Config } from '../config';
-import { loadOrCreateKeyFile, parseSecretKey, type SecretKey } from '../db/secrets';
+import { loadOrCreateKeyFile, parseSecretKey, type SecretKey } from '../config/secrets';
 
 export const CODEC_KEY_FILE = 'codec.key';
 

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../common/ids';
-import { parseSecretKey } from '../db/secrets';
+import { parseSecretKey } from './secrets';
 
 const port = (def: number) => z.coerce.number().int().min(1).max(65535).default(def);
 const bool = (def: boolean) =>

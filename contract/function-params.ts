@@ -1,5 +1,5 @@
-// The S-360 function parameters (§3.0, §3.1) that change behaviour, and the interface custom parameters (§4).
-// Validated with zod at the edge (CLI, schedules, interface add); workflows carry the parsed, JSON-plain values.
+// The S-360 function parameters (§3.0, §3.1) that change behaviour, validated with zod at the edge (CLI, schedules);
+// workflows carry the parsed, JSON-plain values. The interface custom parameters (§4) are in db/custom-params.ts.
 import { z } from 'zod';
 import { PRODUCT_KINDS } from '../common/domain';
 
@@ -41,46 +41,6 @@ export const functionParamsSchema = z
   })
   .strict();
 export type FunctionParams = z.infer<typeof functionParamsSchema>;
-
-// ---------------------------------------------------------------------------------------------------------
-// Interface custom parameters (§4): known keys only; values arrive as strings from `key=value` or JSON.
-// ---------------------------------------------------------------------------------------------------------
-
-const boolParam = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
-const intParam = z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)]);
-const ratioParam = z.union([z.number(), z.string().regex(/^\d*\.?\d+$/).transform(Number)]).pipe(z.number().min(0).max(1));
-const reasonsParam = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean).join(','));
-
-export const CUSTOM_PARAMS = {
-  enforceMandatoryParameters: boolParam,
-  ticketIterationSize: intParam,
-  doContinueInCaseOfSyncError: boolParam,
-  killRatio: ratioParam,
-  overlaySpectatorDetailsWithLastOwner: boolParam,
-  resetInjectionInvalidationReasons: reasonsParam,
-  overrideVisibilityFlagForInvalidationReasons: reasonsParam,
-  visibilityFlagDefaultValue: boolParam,
-  stickToTheHour: boolParam,
-  TIXNGO_LIFECYCLE_MODE: z.literal('lifecycle'),
-  sendMultilingualAsJsonObject: boolParam,
-  enableTicketDistributionToCulturalContact: boolParam,
-} as const;
-export const KNOWN_CUSTOM_PARAMS = Object.keys(CUSTOM_PARAMS);
-
-export type CustomParamValues = { [K in keyof typeof CUSTOM_PARAMS]?: z.output<(typeof CUSTOM_PARAMS)[K]> };
-
-/** Validates custom parameters; unknown keys are refused with the list of known ones. Returns normalised values. */
-export function parseCustomParamValues(raw: Record<string, unknown>): CustomParamValues {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    const schema = (CUSTOM_PARAMS as Record<string, z.ZodType>)[key];
-    if (!schema) throw new Error(`customParams: unknown parameter '${key}'; known: ${KNOWN_CUSTOM_PARAMS.join(', ')}`);
-    const r = schema.safeParse(value);
-    if (!r.success) throw new Error(`customParams.${key}: ${r.error.issues[0]?.message ?? 'invalid value'} (got ${JSON.stringify(value)})`);
-    out[key] = r.data;
-  }
-  return out as CustomParamValues;
-}
 
 /** `id:123` -> S-360 id 123; anything else is a ticket (tax) number. */
 export function splitTicketRefs(refs: readonly string[] = []): { ids: string[]; taxNumbers: string[] } {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { knex, type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { PGlite } from '@electric-sql/pglite';
-import { loadOrCreateKeyFile, SecretKeyError } from './secrets';
+import { loadOrCreateKeyFile, SecretKeyError } from '../config/secrets';
 
 export type Db = Knex;
 

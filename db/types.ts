@@ -1,4 +1,4 @@
-// Row and input types of the repository (db/repository.ts). Ids of tickets and cards are S-360
+// Row and input types of the repository (db/repo/). Ids of tickets and cards are S-360
 // ids as decimal strings (bigint in SQL); interface and performance ids are small integers.
 // Timestamps are ISO-8601 strings so that rows survive JSON (Temporal payloads) unchanged.
 import type {
@@ -222,7 +222,7 @@ export interface FeedbackChange {
   updatedAt: Date | string;
 }
 
-export interface FeedbackPageResult {
+export interface AppliedFeedbackPage {
   /** Tickets whose mobile status, wallet owner or ticket holder changed. */
   changed: { ticketId: string; tixngoStatus: string }[];
   /** Ticket ids of the page S-360 does not know (ignored). */
@@ -311,4 +311,12 @@ export interface ExecutionRow {
   outcome: ExecutionOutcome | null;
   counts: Record<string, number>;
   error: string | null;
+}
+
+/** One line of an error e-mail: which item failed and why (no personal data: ids, field names, messages). */
+export interface ExecutionErrorItem {
+  itemKind: string;
+  itemId: string;
+  field: string | null;
+  message: string;
 }

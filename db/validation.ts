@@ -1,6 +1,6 @@
 // Validation of what operators type in (interfaces), shared by the repository and the CLI.
 import { z } from 'zod';
-import { parseCustomParamValues } from '../contract/function-params';
+import { parseCustomParamValues } from './custom-params';
 import { INTERFACE_FUNCTIONS, INTERFACE_URL_SUFFIX } from '../common/domain';
 import {
   DEFAULT_FUNCTION_SETTINGS,

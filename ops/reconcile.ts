@@ -1,8 +1,8 @@
 // Compares the two systems of record directly (not the workflows' cached state): S-360's ticket status against
 // what TIXNGO holds for the same ticket id. One bulk TIXNGO read per page of tickets.
 import type { S360TicketStatus, TixngoStatus } from '../common/domain';
-import type { Repository } from '../db/repository';
-import type { SecretKey } from '../db/secrets';
+import type { Repository } from '../db/repo';
+import type { SecretKey } from '../config/secrets';
 import { TixngoClient } from '../tixngo/client';
 
 export interface Divergence {

@@ -6,7 +6,7 @@ import { CARD_KINDS, PRODUCT_KINDS, type CardKind, type ProductKind } from '../.
 import { loadConfig, type Config } from '../../config';
 import { backendOf, closeDb, createDb, pgliteDir, redactUrl } from '../../db/connection';
 import { migrateLatest, migrationStatus } from '../../db/migrate';
-import { createRepository } from '../../db/repository';
+import { createRepository } from '../../db/repo';
 import { seed } from '../../db/seed';
 import { CliError, output, table } from '../util';
 

@@ -3,9 +3,9 @@
 // which other users can see in `ps`), stored encrypted and never printed.
 import { Command, Option } from 'commander';
 import { loadConfig } from '../../config';
-import { createRepository, type InterfaceRow } from '../../db/repository';
-import { loadSecretKey } from '../../db/secrets';
-import { INTERFACE_TYPES, type InterfaceType } from '../../db/types';
+import { createRepository } from '../../db/repo';
+import { loadSecretKey } from '../../config/secrets';
+import { INTERFACE_TYPES, type InterfaceRow, type InterfaceType } from '../../db/types';
 import { ValidationError, validateInterfaceInput } from '../../db/validation';
 import { CliError, output, table } from '../util';
 import { toCliError, withDatabase } from './db';

@@ -4,8 +4,8 @@ import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } 
 import { S360_TICKET_STATUSES, type S360TicketStatus } from '../../common/domain';
 import { cardWorkflowId, ticketWorkflowId } from '../../common/ids';
 import { loadConfig } from '../../config';
-import { RefusedError } from '../../db/repository';
-import { loadSecretKey } from '../../db/secrets';
+import { RefusedError } from '../../db/validation';
+import { loadSecretKey } from '../../config/secrets';
 import { reconcileEvent } from '../../ops/reconcile';
 import { getStateQuery, requestRetryUpdate, type RetryResult, type TicketState } from '../../workflows/messages';
 import { ERR_NOTHING_TO_RETRY } from '../../workflows/ticket-state';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { knex as createKnex, type Knex } from 'knex';
 import { closeDb, createDb, dumpEmbeddedDb } from '../../db/connection';
 import { migrateLatest } from '../../db/migrate';
-import { secretKeyFromBytes, type SecretKey } from '../../db/secrets';
+import { secretKeyFromBytes, type SecretKey } from '../../config/secrets';
 
 export const BACKENDS = ['pg', 'pglite'] as const;
 export type Backend = (typeof BACKENDS)[number];

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { backendOf, closeDb, createDb, DatabaseConnectionError, pgliteDir } from '../../db/connection';
 import { migrateLatest, migrateRollbackAll, migrationStatus } from '../../db/migrate';
 import { MIGRATIONS } from '../../db/migrations';
-import { createRepository } from '../../db/repository';
+import { createRepository } from '../../db/repo';
 import { BACKENDS, randomSecretKey, testServerUrl, withTestDb } from '../helpers/db';
 
 const root = path.resolve(__dirname, '../..');

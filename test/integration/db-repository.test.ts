@@ -3,9 +3,10 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import { BACKENDS, withTestDb, randomSecretKey, type TestDb } from '../helpers/db';
-import { createRepository, type Repository, type InterfaceRow } from '../../db/repository';
+import { createRepository, type Repository } from '../../db/repo';
+import type { InterfaceRow } from '../../db/types';
 import { seed } from '../../db/seed';
-import type { SecretKey } from '../../db/secrets';
+import type { SecretKey } from '../../config/secrets';
 
 const PLAIN_KEY = 'plain-api-key-Zq81xW';
 
@@ -393,6 +394,30 @@ for (const backend of BACKENDS) {
         await repo.finishExecution(failed, { outcome: 'ERROR', error: 'TIXNGO down' });
         assert.equal(await repo.lastGoodExecutionEnd(iface.id, 'INJECTION'), e?.endedAt, 'ERROR is not a watermark');
         await assert.rejects(repo.finishExecution('999999', { outcome: 'OK' }), /not found/);
+      });
+
+      void test('exclusive start asks Temporal between transactions: gone executions closed, one opened meanwhile seen', async () => {
+        const start = (workflowId: string) => ({ interfaceId: other.id, fn: 'FEEDBACK' as const, workflowId, runId: 'r-1' });
+        await repo.startExecution(start('wf-gone'));
+        let busyId = '';
+        const asked: string[] = [];
+        const r = await repo.startExclusiveExecution(start('wf-new'), async (workflowId) => {
+          asked.push(workflowId);
+          // Inside a transaction this query would wait for PGlite's only connection until knex gives up.
+          if (workflowId === 'wf-gone') busyId = await repo.startExecution(start('wf-busy'));
+          return workflowId === 'wf-busy';
+        });
+        assert.deepEqual(asked, ['wf-gone', 'wf-busy']);
+        assert.equal('running' in r ? r.running.workflowId : r.started, 'wf-busy');
+        const all = await repo.listExecutions({ interfaceId: other.id, fn: 'FEEDBACK' });
+        assert.deepEqual(all.filter((e) => e.endedAt === null).map((e) => e.workflowId), ['wf-busy'], 'nothing recorded for the refused start');
+        const gone = all.find((e) => e.workflowId === 'wf-gone');
+        assert.equal(gone?.outcome, 'ERROR');
+        assert.equal(gone?.error, 'abandoned: workflow wf-gone is no longer running');
+
+        await repo.finishExecution(busyId, { outcome: 'OK' });
+        const ok = await repo.startExclusiveExecution(start('wf-new'), () => Promise.reject(new Error('nothing open: Temporal not asked')));
+        assert.ok('started' in ok);
       });
     });
 

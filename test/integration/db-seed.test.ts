@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import { BACKENDS, withTestDb, randomSecretKey, type TestDb } from '../helpers/db';
 import { seed } from '../../db/seed';
-import { createRepository } from '../../db/repository';
+import { createRepository } from '../../db/repo';
 
 async function one(knex: Knex, sql: string, bindings: unknown[] = []): Promise<Record<string, unknown>> {
   // knex's RawBinding union does not include unknown; the values are plain.

@@ -4,7 +4,8 @@
 // or, for a reason listed in resetInjectionInvalidationReasons, to the (new) cultural contact.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { RefusedError, createRepository, type Repository } from '../../db/repository';
+import { createRepository, type Repository } from '../../db/repo';
+import { RefusedError } from '../../db/validation';
 import { seed } from '../../db/seed';
 import { BACKENDS, withTestDb, type TestDb } from '../helpers/db';
 import { createStack, eventually, type Stack } from '../helpers/stack';

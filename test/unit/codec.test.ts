@@ -11,7 +11,7 @@ import { getDataConverter, getPayloadCodec } from '../../codec/data-converter';
 import { ENCODING_ENCRYPTED, EncryptionCodec, PayloadDecryptionError, encryptedKeyId } from '../../codec/encryption-codec';
 import { loadCodecKeys, type CodecKeyConfig } from '../../codec/keys';
 import { ConfigError, loadConfig } from '../../config';
-import { secretKeyFromBytes } from '../../db/secrets';
+import { secretKeyFromBytes } from '../../config/secrets';
 
 const hex = () => crypto.randomBytes(32).toString('hex');
 const meta = (p: Payload, k: string) => (p.metadata?.[k] ? Buffer.from(p.metadata[k]).toString('utf8') : undefined);

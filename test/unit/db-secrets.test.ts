@@ -4,11 +4,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decryptSecret, encryptSecret, loadSecretKey, parseSecretKey, secretKeyFromBytes, secretKeyIdOf } from '../../db/secrets';
+import { decryptSecret, encryptSecret, loadSecretKey, parseSecretKey, secretKeyFromBytes, secretKeyIdOf } from '../../config/secrets';
 
 const key = () => secretKeyFromBytes(crypto.randomBytes(32));
 
-void describe('db/secrets', () => {
+void describe('config/secrets', () => {
   void test('round trip; the ciphertext carries the key id and not the plain text', () => {
     const k = key();
     const enc = encryptSecret('tixngo-api-key-123', k);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildTicketPayload, showDeletedTicketFor } from '../../activities/payload';
-import { parseCustomParamValues } from '../../contract/function-params';
+import { parseCustomParamValues } from '../../db/custom-params';
 import { judge } from '../../ops/reconcile';
 import type { TicketPayloadRow } from '../../db/types';
 import { injectionTicketSchema } from '../../tixngo/contract';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildRunOutcomeMail, notificationMessageId, scrub } from '../../activities/notify';
 import type { NotifyRunOutcomeInput } from '../../activities/types';
-import type { ExecutionErrorItem } from '../../db/repository';
+import type { ExecutionErrorItem } from '../../db/types';
 import { buildScheduleOptions, formatDuration, parseDuration, ScheduleDefinitionError } from '../../temporal/schedules';
 
 const now = new Date('2026-03-01T13:37:42.500Z');
