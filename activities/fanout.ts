@@ -3,6 +3,7 @@
 // slots the batches need.
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { SearchAttributePair, SignalDefinition } from '@temporalio/common';
 import { cardWorkflowId, ticketWorkflowId } from '../common/ids';
 import {
   CardIdKey,
@@ -14,7 +15,7 @@ import {
   TicketIdKey,
   TixngoStatusKey,
 } from '../common/search-attributes';
-import { cardEventSignal, ticketEventSignal, type LifecycleOptions, type TicketEvent } from '../workflows/messages';
+import { cardEventSignal, ticketEventSignal, type CardEvent, type LifecycleOptions, type TicketEvent } from '../workflows/messages';
 import type { ActivityContext } from './context';
 import type { Activities, NotifyResult } from './types';
 
@@ -61,27 +62,15 @@ export function createFanoutActivities(ctx: ActivityContext): Pick<Activities, '
     async notifyCardWorkflows({ interfaceName, items }) {
       const result: NotifyResult = { notified: 0, closed: 0 };
       await mapLimit(items, deps.fanoutConcurrency ?? 32, async (item) => {
-        try {
-          await deps.client.workflow.signalWithStart('privilegeLifecycle', {
-            taskQueue: deps.taskQueue,
-            workflowId: cardWorkflowId(item.cardId),
-            args: [{ cardId: item.cardId, productCode: item.productCode, interfaceName }],
-            signal: cardEventSignal,
-            signalArgs: [item.event],
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            typedSearchAttributes: [
-              { key: CardIdKey, value: item.cardId },
-              { key: EventCodeKey, value: item.productCode },
-              { key: InterfaceNameKey, value: interfaceName },
-              { key: LifecycleStepKey, value: item.event.type === 'injected' ? 'INJECTED' : 'AWAITING_INJECTION' },
-              { key: NeedsAttentionKey, value: item.event.type !== 'injected' },
-            ],
-          });
-          result.notified++;
-        } catch (err) {
-          if (err instanceof WorkflowExecutionAlreadyStartedError) result.closed++;
-          else throw err;
-        }
+        const outcome = await signalWithStartOrClosed(deps.client, 'privilegeLifecycle', {
+          taskQueue: deps.taskQueue,
+          workflowId: cardWorkflowId(item.cardId),
+          args: [{ cardId: item.cardId, productCode: item.productCode, interfaceName }],
+          signal: cardEventSignal,
+          event: item.event,
+          typedSearchAttributes: initialCardAttributes(item.cardId, item.productCode, interfaceName, item.event),
+        });
+        count(result, outcome);
       });
       return result;
     },
@@ -121,24 +110,23 @@ async function deliverTicketEvent(
   eagerStart: boolean,
 ): Promise<NotifyOutcome> {
   const workflowId = ticketWorkflowId(item.ticketId);
-  const base = {
-    taskQueue,
-    workflowId,
-    // A closed ticket workflow (DELETED) is final: never start a second one for the same ticket.
-    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
-    typedSearchAttributes: initialTicketAttributes(item.ticketId, item.eventCode, interfaceName, item.event),
-  };
+  const typedSearchAttributes = initialTicketAttributes(item.ticketId, item.eventCode, interfaceName, item.event);
   const input = { ticketId: item.ticketId, eventCode: item.eventCode, interfaceName, options: lifecycleOptions };
+  if (item.event.type !== 'injected') {
+    return signalWithStartOrClosed(client, 'ticketLifecycle', { taskQueue, workflowId, args: [input], signal: ticketEventSignal, event: item.event, typedSearchAttributes });
+  }
   try {
-    if (item.event.type === 'injected') {
-      await client.workflow.start('ticketLifecycle', { ...base, args: [{ ...input, pendingEvents: [item.event] }], ...(eagerStart ? { requestEagerStart: true } : {}) });
-    } else {
-      await client.workflow.signalWithStart('ticketLifecycle', { ...base, args: [input], signal: ticketEventSignal, signalArgs: [item.event] });
-    }
+    await client.workflow.start('ticketLifecycle', {
+      taskQueue,
+      workflowId,
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes,
+      args: [{ ...input, pendingEvents: [item.event] }],
+      ...(eagerStart ? { requestEagerStart: true } : {}),
+    });
     return 'notified';
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    if (item.event.type !== 'injected') return 'closed';
   }
   try {
     await client.workflow.getHandle(workflowId).signal(ticketEventSignal, item.event);
@@ -149,7 +137,34 @@ async function deliverTicketEvent(
   }
 }
 
-function initialTicketAttributes(ticketId: string, eventCode: string, interfaceName: string, event: TicketEvent) {
+/**
+ * Signal-with-start of a ticket or card workflow. Reuse policy REJECT_DUPLICATE: a closed one (a DELETED ticket)
+ * is final, the server refuses to start a second one, and the event has nothing left to reach.
+ */
+async function signalWithStartOrClosed<E>(
+  client: Client,
+  workflowType: 'ticketLifecycle' | 'privilegeLifecycle',
+  o: { taskQueue: string; workflowId: string; args: unknown[]; signal: SignalDefinition<[E]>; event: E; typedSearchAttributes: SearchAttributePair[] },
+): Promise<NotifyOutcome> {
+  try {
+    await client.workflow.signalWithStart(workflowType, {
+      taskQueue: o.taskQueue,
+      workflowId: o.workflowId,
+      args: o.args,
+      signal: o.signal,
+      signalArgs: [o.event],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: o.typedSearchAttributes,
+    });
+    return 'notified';
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return 'closed';
+    throw err;
+  }
+}
+
+/** Search attributes a ticket workflow starts with, so its first task has nothing to upsert. */
+function initialTicketAttributes(ticketId: string, eventCode: string, interfaceName: string, event: TicketEvent): SearchAttributePair[] {
   const base = [
     { key: TicketIdKey, value: ticketId },
     { key: EventCodeKey, value: eventCode },
@@ -168,4 +183,14 @@ function initialTicketAttributes(ticketId: string, eventCode: string, interfaceN
     return [...base, { key: S360StatusKey, value: 'NOT_PRINTED' }, { key: LifecycleStepKey, value: 'AWAITING_INJECTION' }, { key: NeedsAttentionKey, value: true }];
   }
   return [...base, { key: NeedsAttentionKey, value: false }];
+}
+
+function initialCardAttributes(cardId: string, productCode: string, interfaceName: string, event: CardEvent): SearchAttributePair[] {
+  return [
+    { key: CardIdKey, value: cardId },
+    { key: EventCodeKey, value: productCode },
+    { key: InterfaceNameKey, value: interfaceName },
+    { key: LifecycleStepKey, value: event.type === 'injected' ? 'INJECTED' : 'AWAITING_INJECTION' },
+    { key: NeedsAttentionKey, value: event.type !== 'injected' },
+  ];
 }

@@ -1,97 +1,86 @@
 // Push cancelled / invalidated tickets (TIXNGO deletes them) and push controlled tickets: one page of S-360
 // tickets, one bulk TIXNGO call, one S-360 write of the outcome.
 import type { S360TicketStatus, TixngoStatus } from '../common/domain';
-import type { InterfaceRow } from '../db/types';
+import type { InterfaceRow, PushedItem, TicketPayloadRow } from '../db/types';
+import type { BulkResult, TicketOutcome, TixngoClient } from '../tixngo/client';
 import { describeRejection, eligibleTickets, failureType, type ActivityContext, type ItemFailureOut } from './context';
 import { toFailure } from './failures';
 import { matchesFilters, skipper } from './params';
 import { showDeletedTicketFor } from './payload';
-import type { Activities, BatchInput } from './types';
+import type { Activities, BatchInput, BatchResultBase } from './types';
 
 export function createPushActivities(ctx: ActivityContext): Pick<Activities, 'pushCancelledBatch' | 'pushControlledBatch'> {
-  const { repo } = ctx;
   return {
     async pushCancelledBatch(input) {
-      const row = await ctx.iface(input.interfaceName);
-      const runId = input.executionId ?? 'manual';
-      const page = await pushPage(ctx, row, input, 'PUSH_CANCELLED');
-      const { selected, lastId, done } = page;
-      const details = new Map(page.rows.map((r) => [r.id, r]));
-      const items = page.rows.map((r) => ({ id: r.id, status: r.status as 'CANCELLED' | 'INVALIDATED', reason: r.invalidationReason }));
-      const pushed: Awaited<ReturnType<Activities['pushCancelledBatch']>>['pushed'] = [];
-      const rejected: ItemFailureOut[] = [];
-      let calls = 0;
-      if (items.length) {
-        const client = await ctx.tixngo(row);
-        const show = new Map(items.map((c) => [c.id, showDeletedTicketFor(c.reason, row.customParams, input.notifySpectator)]));
-        let res;
-        try {
-          res = await client.deleteTickets(items.map((c) => ({ ticketId: c.id, reason: c.reason ?? c.status, showDeletedTicket: show.get(c.id)! })));
-        } catch (err) {
-          throw toFailure(err, `push cancelled on interface '${row.name}'`);
-        }
-        if (res.results.some((r) => !r.local)) calls++;
-        const byId = new Map(items.map((c) => [c.id, c]));
-        for (const r of res.results) {
-          const c = byId.get(r.ticketId)!;
-          const eventCode = details.get(r.ticketId)?.performance.code ?? '';
-          if (r.outcome === 'ACCEPTED') {
-            pushed.push({
-              ticketId: r.ticketId,
-              eventCode,
-              reason: c.reason ?? undefined,
-              s360Status: c.status,
-              tixngoStatus: (r.status ?? 'DELETION_PENDING') as TixngoStatus,
-              showDeletedTicket: show.get(r.ticketId)!,
-            });
-          } else rejected.push({ itemId: r.ticketId, eventCode, type: failureType(r), ...describeRejection('ticket', r.ticketId, r) });
-        }
-      }
-      await repo.markPushed(
-        row.id,
-        'PUSH_CANCELLED',
-        pushed.map((p) => ({ id: p.ticketId, reason: p.reason ?? null })),
-        runId,
-      );
-      await ctx.recordFailures(row, 'PUSH_CANCELLED', 'ticket', rejected, runId);
-      return { selected, pushed, rejected, skipped: page.skipped, lastId, done, tixngoCalls: calls };
+      const show = (t: TicketPayloadRow, row: InterfaceRow) => showDeletedTicketFor(t.invalidationReason, row.customParams, input.notifySpectator);
+      return pushBatch(ctx, input, {
+        fn: 'PUSH_CANCELLED',
+        what: 'push cancelled',
+        send: (client, tickets, row) =>
+          client.deleteTickets(tickets.map((t) => ({ ticketId: t.id, reason: t.invalidationReason ?? t.status, showDeletedTicket: show(t, row) }))),
+        pushed: (r, t, eventCode, row) => ({
+          ticketId: r.ticketId,
+          eventCode,
+          reason: t.invalidationReason ?? undefined,
+          s360Status: t.status as 'CANCELLED' | 'INVALIDATED',
+          tixngoStatus: (r.status ?? 'DELETION_PENDING') as TixngoStatus,
+          showDeletedTicket: show(t, row),
+        }),
+        marked: (p) => ({ id: p.ticketId, reason: p.reason ?? null }),
+      });
     },
 
     async pushControlledBatch(input) {
-      const row = await ctx.iface(input.interfaceName);
-      const runId = input.executionId ?? 'manual';
-      const page = await pushPage(ctx, row, input, 'PUSH_CONTROLLED');
-      const { selected, lastId, done } = page;
-      const details = new Map(page.rows.map((r) => [r.id, r]));
-      const items = page.rows.map((r) => ({ id: r.id, controlledAt: r.controlledAt }));
-      const pushed: Awaited<ReturnType<Activities['pushControlledBatch']>>['pushed'] = [];
-      const rejected: ItemFailureOut[] = [];
-      let calls = 0;
-      if (items.length) {
-        const client = await ctx.tixngo(row);
-        let res;
-        try {
-          res = await client.markControlled(items.map((c) => ({ ticketId: c.id, controlledAt: new Date(c.controlledAt ?? Date.now()).toISOString() })));
-        } catch (err) {
-          throw toFailure(err, `push controlled on interface '${row.name}'`);
-        }
-        if (res.results.some((r) => !r.local)) calls++;
-        for (const r of res.results) {
-          const eventCode = details.get(r.ticketId)?.performance.code ?? '';
-          if (r.outcome === 'ACCEPTED') pushed.push({ ticketId: r.ticketId, eventCode, tixngoStatus: (r.status ?? 'CONTROLLED') as TixngoStatus });
-          else rejected.push({ itemId: r.ticketId, eventCode, type: failureType(r), ...describeRejection('ticket', r.ticketId, r) });
-        }
-      }
-      await repo.markPushed(
-        row.id,
-        'PUSH_CONTROLLED',
-        pushed.map((p) => ({ id: p.ticketId })),
-        runId,
-      );
-      await ctx.recordFailures(row, 'PUSH_CONTROLLED', 'ticket', rejected, runId);
-      return { selected, pushed, rejected, skipped: page.skipped, lastId, done, tixngoCalls: calls };
+      return pushBatch(ctx, input, {
+        fn: 'PUSH_CONTROLLED',
+        what: 'push controlled',
+        send: (client, tickets) => client.markControlled(tickets.map((t) => ({ ticketId: t.id, controlledAt: new Date(t.controlledAt ?? Date.now()).toISOString() }))),
+        pushed: (r, _t, eventCode) => ({ ticketId: r.ticketId, eventCode, tixngoStatus: (r.status ?? 'CONTROLLED') as TixngoStatus }),
+        marked: (p) => ({ id: p.ticketId }),
+      });
     },
   };
+}
+
+/** What differs between the two pushes: the TIXNGO call and what an accepted ticket reports and marks. */
+interface PushSpec<P> {
+  fn: 'PUSH_CANCELLED' | 'PUSH_CONTROLLED';
+  /** Names the call in failure messages. */
+  what: string;
+  send(client: TixngoClient, tickets: TicketPayloadRow[], row: InterfaceRow): Promise<BulkResult<TicketOutcome>>;
+  pushed(result: TicketOutcome, ticket: TicketPayloadRow, eventCode: string, row: InterfaceRow): P;
+  marked(p: P): PushedItem;
+}
+
+async function pushBatch<P>(ctx: ActivityContext, input: BatchInput, spec: PushSpec<P>): Promise<BatchResultBase & { pushed: P[] }> {
+  const row = await ctx.iface(input.interfaceName);
+  const runId = input.executionId ?? 'manual';
+  const page = await pushPage(ctx, row, input, spec.fn);
+  const { selected, lastId, done } = page;
+  const byId = new Map(page.rows.map((r) => [r.id, r]));
+  const pushed: P[] = [];
+  const rejected: ItemFailureOut[] = [];
+  let calls = 0;
+  if (page.rows.length) {
+    const client = await ctx.tixngo(row);
+    let res;
+    try {
+      res = await spec.send(client, page.rows, row);
+    } catch (err) {
+      throw toFailure(err, `${spec.what} on interface '${row.name}'`);
+    }
+    if (res.results.some((r) => !r.local)) calls++;
+    for (const r of res.results) {
+      const ticket = byId.get(r.ticketId);
+      const eventCode = ticket?.performance.code ?? '';
+      // The client answers one result per ticket sent, in order: an accepted one is always on the page.
+      if (r.outcome === 'ACCEPTED') pushed.push(spec.pushed(r, ticket!, eventCode, row));
+      else rejected.push({ itemId: r.ticketId, eventCode, type: failureType(r), ...describeRejection('ticket', r.ticketId, r) });
+    }
+  }
+  await ctx.repo.markPushed(row.id, spec.fn, pushed.map(spec.marked), runId);
+  await ctx.recordFailures(row, spec.fn, 'ticket', rejected, runId);
+  return { selected, pushed, rejected, skipped: page.skipped, lastId, done, tixngoCalls: calls };
 }
 
 /**
