@@ -7,19 +7,61 @@ import { ERR_CONFIG, ERR_INVALID_TICKET_DATA, ERR_TIXNGO_CONFLICT, ERR_TIXNGO_NO
 import { splitTicketRefs } from '../contract/function-params';
 import type { Repository } from '../db/repository';
 import type { SecretKey } from '../db/secrets';
-import type { InterfaceRow, TicketPayloadRow } from '../db/types';
-import { TixngoClient, TixngoError, type TicketOutcome } from '../tixngo/client';
+import type { InterfaceCredentials, InterfaceRow, TicketPayloadRow } from '../db/types';
+import { TixngoError, type TicketOutcome, type TixngoClient } from '../tixngo/client';
 import { toFailure } from './failures';
-import type { Mailer } from './notify';
+import type { Mailer, NotifyRepository } from './notify';
 import type { BatchResultBase } from './types';
 
+/** The TIXNGO calls the activities make (tixngo/client.ts TixngoClient; tests pass a fake). */
+export type TixngoClientLike = Pick<TixngoClient, 'injectTickets' | 'getTickets' | 'deleteTickets' | 'markControlled' | 'getDiff' | 'injectPrivileges' | 'getPrivilegeInstances'>;
+
+/**
+ * Builds the TIXNGO client of one interface from its credentials, bound to the running activity's cancellation.
+ * May throw TixngoConfigError (bad URL or key): the activity fails non-retryably, the message never shows the key.
+ */
+export type TixngoClientFactory = (cred: InterfaceCredentials, signal?: AbortSignal) => TixngoClientLike;
+
+/** The S-360 reads and writes of the activities. */
+export type ActivityRepository = Pick<
+  Repository,
+  | 'getInterfaceByName'
+  | 'listInterfaces'
+  | 'getInterfaceCredentials'
+  | 'recordItemErrors'
+  | 'resolveTicketRefs'
+  | 'startExclusiveExecution'
+  | 'finishExecution'
+  | 'selectInjectionCandidates'
+  | 'loadTicketsForPayload'
+  | 'markInjected'
+  | 'selectPushCancelledCandidates'
+  | 'selectPushControlledCandidates'
+  | 'selectChangedSince'
+  | 'markPushed'
+  | 'getFeedbackCursor'
+  | 'applyFeedbackPage'
+  | 'selectPrivilegeCandidates'
+  | 'loadCardsForPayload'
+  | 'markCardsInjected'
+  | 'selectInjectedInRun'
+  | 'cancelTickets'
+  | 'controlTickets'
+  | 'resolveErrors'
+  | keyof NotifyRepository
+>;
+
 export interface ActivityDeps {
-  repo: Repository;
+  repo: ActivityRepository;
+  /** Decrypts the interfaces' API keys (several while keys rotate). */
   secretKey: SecretKey | readonly SecretKey[];
+  /** TIXNGO client factory (workers/worker.ts tixngoClientFactory). */
+  tixngo: TixngoClientFactory;
   /** Temporal client for the fan-out activities (start/signal ticket workflows). */
   client: Client;
   taskQueue: string;
-  tixngo: { auth: 'header' | 'basic'; keyHeader: string; timeoutMs: number };
+  /** Clock of the caches and of default timestamps; default the system clock. */
+  now?: () => Date;
   /** Parallel start/signal calls inside one fan-out activity. */
   fanoutConcurrency?: number;
   /**
@@ -41,11 +83,12 @@ export type ItemFailureOut = BatchResultBase['rejected'][number];
 /** The dependencies plus the caches one set of activities shares. */
 export interface ActivityContext {
   deps: ActivityDeps;
-  repo: Repository;
+  repo: ActivityRepository;
+  now(): Date;
   /** The interface row by name (cached); an unknown name is a non-retryable configuration failure. */
   iface(name: string): Promise<InterfaceRow>;
   /** A TIXNGO client for this interface, bound to the activity's cancellation. */
-  tixngo(row: InterfaceRow): Promise<TixngoClient>;
+  tixngo(row: InterfaceRow): Promise<TixngoClientLike>;
   recordFailures(row: InterfaceRow, fn: InterfaceFunction, kind: 'ticket' | 'card', failures: ItemFailureOut[], runId: string): Promise<void>;
   /** One page of a force list, resolved to S-360 ids (keyset pagination over the sorted ids). */
   forcedPage(interfaceId: number, refs: readonly string[], afterId: string | undefined, limit: number): Promise<{ ids: string[]; done: boolean }>;
@@ -53,17 +96,20 @@ export interface ActivityContext {
 
 export function createActivityContext(deps: ActivityDeps): ActivityContext {
   const { repo } = deps;
+  const now = deps.now ?? (() => new Date());
+  const ms = () => now().getTime();
   const CACHE_MS = deps.interfaceCacheMs ?? DEFAULT_CACHE_MS;
   const ifaceCache = new Map<string, { at: number; row: InterfaceRow }>();
-  const credCache = new Map<number, { at: number; url: string; login: string; apiKey: string }>();
+  const credCache = new Map<number, { at: number; cred: InterfaceCredentials }>();
 
   return {
     deps,
     repo,
+    now,
 
     async iface(name) {
       const hit = ifaceCache.get(name);
-      if (hit && Date.now() - hit.at < CACHE_MS) return hit.row;
+      if (hit && ms() - hit.at < CACHE_MS) return hit.row;
       const row = await repo.getInterfaceByName(name);
       if (!row) {
         const known = (await repo.listInterfaces()).map((i) => i.name);
@@ -73,22 +119,22 @@ export function createActivityContext(deps: ActivityDeps): ActivityContext {
           nonRetryable: true,
         });
       }
-      ifaceCache.set(name, { at: Date.now(), row });
+      ifaceCache.set(name, { at: ms(), row });
       return row;
     },
 
     async tixngo(row) {
-      let cred = credCache.get(row.id);
-      if (!cred || Date.now() - cred.at > CACHE_MS) {
+      let hit = credCache.get(row.id);
+      if (!hit || ms() - hit.at > CACHE_MS) {
         try {
-          cred = { at: Date.now(), ...(await repo.getInterfaceCredentials(row.id, deps.secretKey)) };
+          hit = { at: ms(), cred: await repo.getInterfaceCredentials(row.id, deps.secretKey) };
         } catch (err) {
           throw ApplicationFailure.create({ type: ERR_CONFIG, message: `interface '${row.name}': cannot read its API key: ${(err as Error).message}`, nonRetryable: true });
         }
-        credCache.set(row.id, cred);
+        credCache.set(row.id, hit);
       }
       try {
-        return new TixngoClient({ url: cred.url, login: cred.login, apiKey: cred.apiKey, ...deps.tixngo, signal: cancellationSignal() });
+        return deps.tixngo(hit.cred, cancellationSignal());
       } catch (err) {
         throw toFailure(err, `interface '${row.name}'`);
       }

@@ -1,5 +1,5 @@
 // The activities: every side effect of the product. Built by createActivities(deps) so that workers pass the real
-// S-360 repository, secret key and Temporal client, and tests can pass their own.
+// S-360 repository, secret key, TIXNGO client factory and Temporal client, and tests can pass their own.
 //
 // Rules kept here:
 //  - one batch = one bulk TIXNGO call + one S-360 transaction for its outcome;

@@ -14,7 +14,7 @@ export function createLifecycleActivities(
     },
 
     async applyS360Control({ ticketIds, at }) {
-      await repo.controlTickets(ticketIds, at ?? new Date());
+      await repo.controlTickets(ticketIds, at ?? ctx.now());
     },
 
     async readTixngoStatus({ interfaceName, ticketId }) {

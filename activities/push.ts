@@ -2,8 +2,8 @@
 // tickets, one bulk TIXNGO call, one S-360 write of the outcome.
 import type { S360TicketStatus, TixngoStatus } from '../common/domain';
 import type { InterfaceRow, PushedItem, TicketPayloadRow } from '../db/types';
-import type { BulkResult, TicketOutcome, TixngoClient } from '../tixngo/client';
-import { describeRejection, eligibleTickets, failureType, type ActivityContext, type ItemFailureOut } from './context';
+import type { BulkResult, TicketOutcome } from '../tixngo/client';
+import { describeRejection, eligibleTickets, failureType, type ActivityContext, type ItemFailureOut, type TixngoClientLike } from './context';
 import { toFailure } from './failures';
 import { matchesFilters, skipper } from './params';
 import { showDeletedTicketFor } from './payload';
@@ -34,7 +34,7 @@ export function createPushActivities(ctx: ActivityContext): Pick<Activities, 'pu
       return pushBatch(ctx, input, {
         fn: 'PUSH_CONTROLLED',
         what: 'push controlled',
-        send: (client, tickets) => client.markControlled(tickets.map((t) => ({ ticketId: t.id, controlledAt: new Date(t.controlledAt ?? Date.now()).toISOString() }))),
+        send: (client, tickets) => client.markControlled(tickets.map((t) => ({ ticketId: t.id, controlledAt: new Date(t.controlledAt ?? ctx.now()).toISOString() }))),
         pushed: (r, _t, eventCode) => ({ ticketId: r.ticketId, eventCode, tixngoStatus: (r.status ?? 'CONTROLLED') as TixngoStatus }),
         marked: (p) => ({ id: p.ticketId }),
       });
@@ -47,7 +47,7 @@ interface PushSpec<P> {
   fn: 'PUSH_CANCELLED' | 'PUSH_CONTROLLED';
   /** Names the call in failure messages. */
   what: string;
-  send(client: TixngoClient, tickets: TicketPayloadRow[], row: InterfaceRow): Promise<BulkResult<TicketOutcome>>;
+  send(client: TixngoClientLike, tickets: TicketPayloadRow[], row: InterfaceRow): Promise<BulkResult<TicketOutcome>>;
   pushed(result: TicketOutcome, ticket: TicketPayloadRow, eventCode: string, row: InterfaceRow): P;
   marked(p: P): PushedItem;
 }

@@ -43,7 +43,7 @@ import { startFunction } from '../cli/commands/run';
 import { ensureTemporalCli } from '../temporal/cli-binary';
 import { freePort, startDevServer, type DevServer } from '../temporal/dev-server';
 import { TixngoClient } from '../tixngo/client';
-import { DEFAULT_TUNING, createWorkers, installRuntime, type WorkerTuning } from '../workers/worker';
+import { DEFAULT_TUNING, createWorkers, installRuntime, tixngoClientFactory, type WorkerTuning } from '../workers/worker';
 import type { FunctionRunSummary } from '../workflows/messages';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -512,7 +512,7 @@ async function runBenchWorker(cfg: BenchWorkerConfig): Promise<RunningBenchWorke
     secretKey,
     client,
     taskQueue: cfg.taskQueue,
-    tixngo: { auth: 'header', keyHeader: 'X-TIXNGO-KEY', timeoutMs: 120_000 },
+    tixngo: tixngoClientFactory({ auth: 'header', keyHeader: 'X-TIXNGO-KEY', timeoutMs: 120_000 }),
     fanoutConcurrency: cfg.tuning.fanoutConcurrency,
     // Eager start needs the client on the worker's NativeConnection (as workers/main.ts does).
     eagerStart: cfg.tuning.fanoutClient === 'native' && cfg.tuning.eagerStart === true,

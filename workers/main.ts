@@ -14,7 +14,7 @@ import { getLogger } from '../observability/logger';
 import { createMetrics, instrumentActivities, startMetricsServer, type MetricsServer, type ProductMetrics } from '../observability/metrics';
 import { connectClient } from '../temporal/connection';
 import { freePort } from '../temporal/dev-server';
-import { coreMetricsUrl, createWorkers, installRuntime, type Workers } from './worker';
+import { coreMetricsUrl, createWorkers, installRuntime, tixngoClientFactory, type Workers } from './worker';
 
 export interface RunningWorker {
   workers: Workers;
@@ -62,7 +62,7 @@ async function assemble(config: Config, dataConverter: DataConverter, metrics: P
       secretKey,
       client,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      tixngo: { auth: config.TIXNGO_AUTH, keyHeader: config.TIXNGO_KEY_HEADER, timeoutMs: config.TIXNGO_TIMEOUT_MS },
+      tixngo: tixngoClientFactory({ auth: config.TIXNGO_AUTH, keyHeader: config.TIXNGO_KEY_HEADER, timeoutMs: config.TIXNGO_TIMEOUT_MS }),
       mailer: mailerFromConfig(config),
     }),
     metrics,

@@ -10,6 +10,8 @@ import { fanoutTaskQueue } from '../common/ids';
 import { loadConfig } from '../config';
 import { PinoRuntimeLogger, getLogger, type AppLogLevel } from '../observability/logger';
 import type { Activities } from '../activities/types';
+import type { TixngoClientFactory } from '../activities/context';
+import { TixngoClient, type TixngoClientOptions } from '../tixngo/client';
 
 export interface WorkerTuning {
   maxConcurrentActivityTaskExecutions: number;
@@ -61,6 +63,11 @@ export function installRuntime(level?: LogLevel, opts: RuntimeInstallOptions = {
 /** URL of the SDK's Prometheus exporter when installRuntime() enabled it. */
 export function coreMetricsUrl(): string | undefined {
   return coreMetrics ? `http://${coreMetrics}/metrics` : undefined;
+}
+
+/** The activities' TIXNGO clients: the real HTTP client with the configured auth scheme, key header and timeout. */
+export function tixngoClientFactory(opts: Pick<TixngoClientOptions, 'auth' | 'keyHeader' | 'timeoutMs'>): TixngoClientFactory {
+  return (cred, signal) => new TixngoClient({ ...cred, ...opts, signal });
 }
 
 let bundle: Promise<{ code: string }> | undefined;
