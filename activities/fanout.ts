@@ -17,9 +17,9 @@ import {
 } from '../common/search-attributes';
 import { cardEventSignal, ticketEventSignal, type CardEvent, type LifecycleOptions, type TicketEvent } from '../workflows/messages';
 import type { ActivityContext } from './context';
-import type { Activities, NotifyResult } from './types';
+import type { FanoutActivities, NotifyResult } from './types';
 
-export function createFanoutActivities(ctx: ActivityContext): Pick<Activities, 'notifyTicketWorkflows' | 'notifyInjectedTickets' | 'notifyCardWorkflows'> {
+export function createFanoutActivities(ctx: ActivityContext): FanoutActivities {
   const { repo, deps } = ctx;
   const notifyTicket = (interfaceName: string, item: { ticketId: string; eventCode: string; event: TicketEvent }, lifecycleOptions: LifecycleOptions | undefined) =>
     deliverTicketEvent(deps.client, deps.taskQueue, interfaceName, item, lifecycleOptions, deps.eagerStart === true);

@@ -16,21 +16,24 @@ import { createLifecycleActivities } from './lifecycle';
 import { createNotifyActivities } from './notify';
 import { createPrivilegeActivities } from './privileges';
 import { createPushActivities } from './push';
-import type { Activities } from './types';
+import type { ActivityGroups } from './types';
 
-export type { ActivityDeps } from './context';
+export type { ActivityDeps, ActivityRepository, TixngoClientFactory, TixngoClientLike } from './context';
 
-export function createActivities(deps: ActivityDeps): Activities {
+/** Every activity, grouped by the task queue that runs it; the groups share one interface and credentials cache. */
+export function createActivities(deps: ActivityDeps): ActivityGroups {
   const ctx = createActivityContext(deps);
   return {
-    // Error e-mails (activities/notify.ts): the same object for every worker, so none can miss the activity.
-    ...createNotifyActivities({ repo: deps.repo, mailer: deps.mailer }),
-    ...createExecutionActivities(ctx),
-    ...createInjectionActivities(ctx),
-    ...createPushActivities(ctx),
-    ...createFeedbackActivities(ctx),
-    ...createPrivilegeActivities(ctx),
-    ...createFanoutActivities(ctx),
-    ...createLifecycleActivities(ctx),
+    main: {
+      // Error e-mails (activities/notify.ts): the same object for every worker, so none can miss the activity.
+      ...createNotifyActivities({ repo: deps.repo, mailer: deps.mailer }),
+      ...createExecutionActivities(ctx),
+      ...createInjectionActivities(ctx),
+      ...createPushActivities(ctx),
+      ...createFeedbackActivities(ctx),
+      ...createPrivilegeActivities(ctx),
+      ...createLifecycleActivities(ctx),
+    },
+    fanout: createFanoutActivities(ctx),
   };
 }
