@@ -47,7 +47,6 @@ export type ActivityRepository = Pick<
   | 'selectInjectedInRun'
   | 'cancelTickets'
   | 'controlTickets'
-  | 'resolveErrors'
   | keyof NotifyRepository
 >;
 

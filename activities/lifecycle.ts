@@ -4,9 +4,7 @@ import type { ActivityContext } from './context';
 import { toFailure } from './failures';
 import type { Activities } from './types';
 
-export function createLifecycleActivities(
-  ctx: ActivityContext,
-): Pick<Activities, 'applyS360Cancel' | 'applyS360Control' | 'readTixngoStatus' | 'recordItemError' | 'resolveItemErrors'> {
+export function createLifecycleActivities(ctx: ActivityContext): Pick<Activities, 'applyS360Cancel' | 'applyS360Control' | 'readTixngoStatus' | 'recordItemError'> {
   const { repo } = ctx;
   return {
     async applyS360Cancel({ ticketIds, reason, status }) {
@@ -32,11 +30,6 @@ export function createLifecycleActivities(
     async recordItemError({ interfaceName, fn, itemKind, itemId, message, field }) {
       const row = await ctx.iface(interfaceName);
       await repo.recordItemErrors(row.id, fn, itemKind, [{ itemId, field, message }], 'lifecycle');
-    },
-
-    async resolveItemErrors({ interfaceName, fn, itemKind, itemIds }) {
-      const row = await ctx.iface(interfaceName);
-      await repo.resolveErrors(row.id, fn, itemKind, itemIds);
     },
   };
 }

@@ -134,7 +134,6 @@ export interface MainActivities {
   applyS360Cancel(input: { ticketIds: string[]; reason?: string; status: 'CANCELLED' | 'INVALIDATED' }): Promise<void>;
   applyS360Control(input: { ticketIds: string[]; at?: string }): Promise<void>;
   readTixngoStatus(input: { interfaceName: string; ticketId: string }): Promise<{ found: boolean; tixngoStatus?: TixngoStatus; version?: number }>;
-  resolveItemErrors(input: { interfaceName: string; fn: InterfaceFunction; itemKind: 'ticket' | 'card'; itemIds: string[] }): Promise<void>;
   recordItemError(input: { interfaceName: string; fn: InterfaceFunction; itemKind: 'ticket' | 'card'; itemId: string; type: string; message: string; field?: string }): Promise<void>;
   /** One e-mail to the interface's notification recipients about a run that needs a person (activities/notify.ts). */
   notifyRunOutcome(input: NotifyRunOutcomeInput): Promise<NotifyRunOutcomeResult>;

@@ -30,7 +30,6 @@ export function stubActivities(overrides: Partial<Activities> = {}): { activitie
     applyS360Cancel: async () => undefined,
     applyS360Control: async () => undefined,
     readTixngoStatus: async () => ({ found: true, tixngoStatus: 'DELETION_PENDING' }),
-    resolveItemErrors: async () => undefined,
     recordItemError: async () => undefined,
     notifyRunOutcome: async () => ({ sent: true, recipients: 1, messageId: '<stub@s360-tixngo>' }),
   };
