@@ -1,7 +1,8 @@
 // Stub activities for workflow tests: every activity of the contract, each overridable, recording its calls, grouped
 // by task queue like createActivities() groups the real ones (createWorkers registers them by group).
 import { ApplicationFailure } from '@temporalio/common';
-import type { Activities, ActivityGroups, FanoutActivities, MainActivities } from '../../activities/types';
+import type { Activities, ActivityGroups, BatchResultBase, FanoutActivities, MainActivities, PushCancelledBatchResult } from '../../activities/types';
+import { ERR_TIXNGO_REJECTED } from '../../common/errors';
 
 export type Calls = Record<string, unknown[]>;
 
@@ -47,4 +48,24 @@ export function stubActivities(overrides: Partial<Activities> = {}): { activitie
 
 export function nonRetryable(type: string, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+/** A batch result: one item selected, none rejected or skipped, the selection done, one TIXNGO call; `over` changes any of it. */
+export function batch<R extends object>(result: R, over: Partial<BatchResultBase> = {}): BatchResultBase & R {
+  return { selected: 1, rejected: [], skipped: 0, done: true, tixngoCalls: 1, ...over, ...result };
+}
+
+/** Tickets of event E1 a batch reports as accepted. */
+export function acceptedTickets(...ids: string[]): { ticketId: string; eventCode: string }[] {
+  return ids.map((ticketId) => ({ ticketId, eventCode: 'E1' }));
+}
+
+/** A ticket of event E1 TIXNGO refused for its holder's e-mail. */
+export function rejectedTicket(id: string, message = `ticket ${id}: spectatorDetails.email: required`): BatchResultBase['rejected'][number] {
+  return { itemId: id, eventCode: 'E1', type: ERR_TIXNGO_REJECTED, message, field: 'spectatorDetails.email' };
+}
+
+/** A cancelled ticket TIXNGO accepted to delete (DELETION_PENDING). */
+export function pushedCancelled(ticketId: string, over: Partial<PushCancelledBatchResult['pushed'][number]> = {}): PushCancelledBatchResult['pushed'][number] {
+  return { ticketId, eventCode: 'E1', reason: 'REFUND', s360Status: 'CANCELLED', tixngoStatus: 'DELETION_PENDING', showDeletedTicket: false, ...over };
 }
