@@ -102,7 +102,10 @@ export function buildRunOutcomeMail(input: NotifyRunOutcomeInput, errors: { tota
   return { subject, text: `${lines.join('\n')}\n` };
 }
 
-export function createNotifyActivities(deps: { repo: Repository; mailer: Mailer | undefined }): Pick<Activities, 'notifyRunOutcome'> {
+/** The S-360 reads and writes of the error e-mail. */
+export type NotifyRepository = Pick<Repository, 'getInterfaceByName' | 'getExecutionNotification' | 'listExecutionErrors' | 'markExecutionNotified'>;
+
+export function createNotifyActivities(deps: { repo: NotifyRepository; mailer: Mailer | undefined }): Pick<Activities, 'notifyRunOutcome'> {
   const { repo, mailer } = deps;
   return {
     async notifyRunOutcome(input): Promise<NotifyRunOutcomeResult> {

@@ -120,7 +120,8 @@ export interface NotifyRunOutcomeResult {
   messageId?: string;
 }
 
-export interface Activities {
+/** Activities of the main task queue: everything the workflows call but the fan-out. */
+export interface MainActivities {
   resolveInterface(name: string): Promise<InterfaceInfo>;
   startExecution(input: { interfaceName: string; fn: InterfaceFunction; workflowId: string; runId: string }): Promise<string>;
   finishExecution(input: { executionId: string; outcome: ExecutionOutcome; counts: FunctionCounts; error?: string }): Promise<void>;
@@ -129,15 +130,30 @@ export interface Activities {
   pushControlledBatch(input: BatchInput): Promise<PushControlledBatchResult>;
   syncFeedbackPage(input: { interfaceName: string; limit: number; params?: FunctionParams }): Promise<FeedbackPageResult>;
   injectPrivilegeBatch(input: BatchInput): Promise<PrivilegeBatchResult>;
-  notifyTicketWorkflows(input: NotifyTicketsInput): Promise<NotifyResult>;
-  notifyCardWorkflows(input: NotifyCardsInput): Promise<NotifyResult>;
-  notifyInjectedTickets(input: NotifyInjectedInput): Promise<NotifyInjectedResult>;
   /** S-360-side changes a ticket workflow is asked to make (cancel/control signals); S-360 stays the master. */
   applyS360Cancel(input: { ticketIds: string[]; reason?: string; status: 'CANCELLED' | 'INVALIDATED' }): Promise<void>;
   applyS360Control(input: { ticketIds: string[]; at?: string }): Promise<void>;
   readTixngoStatus(input: { interfaceName: string; ticketId: string }): Promise<{ found: boolean; tixngoStatus?: TixngoStatus; version?: number }>;
-  resolveItemErrors(input: { interfaceName: string; fn: InterfaceFunction; itemKind: 'ticket' | 'card'; itemIds: string[] }): Promise<void>;
   recordItemError(input: { interfaceName: string; fn: InterfaceFunction; itemKind: 'ticket' | 'card'; itemId: string; type: string; message: string; field?: string }): Promise<void>;
   /** One e-mail to the interface's notification recipients about a run that needs a person (activities/notify.ts). */
   notifyRunOutcome(input: NotifyRunOutcomeInput): Promise<NotifyRunOutcomeResult>;
+}
+
+/**
+ * Activities of the fan-out task queue: they start and signal ticket and card workflows, on a worker of their own
+ * with few slots (workers/worker.ts), so that creating 100,000 ticket workflows never takes the batches' slots.
+ */
+export interface FanoutActivities {
+  notifyTicketWorkflows(input: NotifyTicketsInput): Promise<NotifyResult>;
+  notifyCardWorkflows(input: NotifyCardsInput): Promise<NotifyResult>;
+  notifyInjectedTickets(input: NotifyInjectedInput): Promise<NotifyInjectedResult>;
+}
+
+/** Every activity, as the workflows call them (proxyActivities<Activities>). */
+export interface Activities extends MainActivities, FanoutActivities {}
+
+/** The activities by the task queue whose worker registers them. */
+export interface ActivityGroups {
+  main: MainActivities;
+  fanout: FanoutActivities;
 }

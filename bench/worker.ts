@@ -12,7 +12,7 @@ import { getDataConverter } from '../codec/data-converter';
 import { closeDb, createDb } from '../db/connection';
 import { createRepository } from '../db/repo';
 import { parseSecretKey } from '../config/secrets';
-import { createWorkers, installRuntime } from '../workers/worker';
+import { createWorkers, installRuntime, tixngoClientFactory } from '../workers/worker';
 import { NAMESPACE, ROOT, type BenchWorkerTuning } from './config';
 import { stopChild, type Cleanup } from './processes';
 
@@ -55,7 +55,7 @@ export async function runBenchWorker(cfg: BenchWorkerConfig): Promise<RunningBen
     secretKey,
     client,
     taskQueue: cfg.taskQueue,
-    tixngo: { auth: 'header', keyHeader: 'X-TIXNGO-KEY', timeoutMs: 120_000 },
+    tixngo: tixngoClientFactory({ auth: 'header', keyHeader: 'X-TIXNGO-KEY', timeoutMs: 120_000 }),
     fanoutConcurrency: cfg.tuning.fanoutConcurrency,
     // Eager start needs the client on the worker's NativeConnection (as workers/main.ts does).
     eagerStart: cfg.tuning.fanoutClient === 'native' && cfg.tuning.eagerStart === true,

@@ -20,7 +20,7 @@ import { ticketWorkflowId, cardWorkflowId } from '../common/ids';
 import { createWorkers, installRuntime } from '../workers/worker';
 import { cardEventSignal, cancelSignal, getStateQuery, requestRetryUpdate, ticketEventSignal, type FunctionRunSummary, type TicketState } from '../workflows/messages';
 import { createTestEnv } from '../test/helpers/temporal';
-import { nonRetryable, stubActivities } from '../test/helpers/workflow-stubs';
+import { acceptedTickets, batch, nonRetryable, pushedCancelled, rejectedTicket, stubActivities } from '../test/helpers/workflow-stubs';
 import { ERR_TIXNGO_REJECTED, ERR_TIXNGO_UNAUTHORIZED } from '../common/errors';
 
 const outDir = path.resolve(__dirname, '../test/replay/histories');
@@ -37,28 +37,13 @@ async function main(): Promise<void> {
         ? Promise.reject(nonRetryable(ERR_TIXNGO_UNAUTHORIZED, 'injection: login or API key refused'))
         : i.itemIds
         ? injectOk
-          ? { selected: 1, rejected: [], skipped: 0, done: true, tixngoCalls: 1, accepted: [{ ticketId: i.itemIds[0]!, eventCode: 'E1' }] }
-          : { selected: 1, rejected: [{ itemId: i.itemIds[0]!, eventCode: 'E1', type: ERR_TIXNGO_REJECTED, message: 'bad', field: 'spectatorDetails.email' }], skipped: 0, done: true, tixngoCalls: 1, accepted: [] }
-        : {
-            selected: 2,
-            rejected: [{ itemId: '902', eventCode: 'E1', type: ERR_TIXNGO_REJECTED, message: 'ticket 902: spectatorDetails.email: required', field: 'spectatorDetails.email' }],
-            skipped: 0,
-            done: i.afterId !== undefined,
-            lastId: '902',
-            tixngoCalls: 1,
-            accepted: [{ ticketId: '901', eventCode: 'E1' }],
-          },
-    pushCancelledBatch: async (i) => ({
-      selected: 1,
-      rejected: [],
-      skipped: 0,
-      done: true,
-      tixngoCalls: 1,
-      pushed: [{ ticketId: i.itemIds?.[0] ?? '903', eventCode: 'E1', reason: 'REFUND', s360Status: 'CANCELLED', tixngoStatus: 'DELETION_PENDING', showDeletedTicket: false }],
-    }),
-    pushControlledBatch: async () => ({ selected: 1, rejected: [], skipped: 0, done: true, tixngoCalls: 1, pushed: [{ ticketId: '904', eventCode: 'E1', tixngoStatus: 'CONTROLLED' }] }),
+          ? batch({ accepted: acceptedTickets(i.itemIds[0]!) })
+          : batch({ accepted: [] }, { rejected: [rejectedTicket(i.itemIds[0]!, 'bad')] })
+        : batch({ accepted: acceptedTickets('901') }, { selected: 2, rejected: [rejectedTicket('902')], done: i.afterId !== undefined, lastId: '902' }),
+    pushCancelledBatch: async (i) => batch({ pushed: [pushedCancelled(i.itemIds?.[0] ?? '903')] }),
+    pushControlledBatch: async () => batch({ pushed: [{ ticketId: '904', eventCode: 'E1', tixngoStatus: 'CONTROLLED' }] }),
     syncFeedbackPage: async () => ({ changed: [{ ticketId: '905', eventCode: 'E1', tixngoStatus: 'DOWNLOADED', version: 2 }], unknown: 0, received: 1, hasMore: false, tixngoCalls: 1 }),
-    injectPrivilegeBatch: async () => ({ selected: 1, rejected: [], skipped: 0, done: true, tixngoCalls: 1, accepted: [{ cardId: '801', productCode: 'SEASON-1' }] }),
+    injectPrivilegeBatch: async () => batch({ accepted: [{ cardId: '801', productCode: 'SEASON-1' }] }),
     // The error e-mail: sent, except for the interface whose SMTP server is down (3 attempts, the run goes on).
     notifyRunOutcome: async (i) =>
       i.interfaceName === 'smtp-down' ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:2525')) : { sent: true, recipients: 1, messageId: '<rec@s360-tixngo>' },

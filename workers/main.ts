@@ -14,7 +14,7 @@ import { getLogger } from '../observability/logger';
 import { createMetrics, instrumentActivities, startMetricsServer, type MetricsServer, type ProductMetrics } from '../observability/metrics';
 import { connectClient } from '../temporal/connection';
 import { freePort } from '../temporal/dev-server';
-import { coreMetricsUrl, createWorkers, installRuntime, type Workers } from './worker';
+import { coreMetricsUrl, createWorkers, installRuntime, tixngoClientFactory, type Workers } from './worker';
 
 export interface RunningWorker {
   workers: Workers;
@@ -56,17 +56,15 @@ async function assemble(config: Config, dataConverter: DataConverter, metrics: P
   } catch (err) {
     throw new Error(`cannot reach Temporal at TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS}: ${(err as Error).message}`, { cause: err });
   }
-  const activities = instrumentActivities(
-    createActivities({
-      repo,
-      secretKey,
-      client,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      tixngo: { auth: config.TIXNGO_AUTH, keyHeader: config.TIXNGO_KEY_HEADER, timeoutMs: config.TIXNGO_TIMEOUT_MS },
-      mailer: mailerFromConfig(config),
-    }),
-    metrics,
-  );
+  const groups = createActivities({
+    repo,
+    secretKey,
+    client,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    tixngo: tixngoClientFactory({ auth: config.TIXNGO_AUTH, keyHeader: config.TIXNGO_KEY_HEADER, timeoutMs: config.TIXNGO_TIMEOUT_MS }),
+    mailer: mailerFromConfig(config),
+  });
+  const activities = { main: instrumentActivities(groups.main, metrics), fanout: instrumentActivities(groups.fanout, metrics) };
   const workers = await createWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

@@ -9,7 +9,9 @@ import { FAILURE_CONVERTER_PATH, getDataConverter } from '../codec/data-converte
 import { fanoutTaskQueue } from '../common/ids';
 import { loadConfig } from '../config';
 import { PinoRuntimeLogger, getLogger, type AppLogLevel } from '../observability/logger';
-import type { Activities } from '../activities/types';
+import type { ActivityGroups } from '../activities/types';
+import type { TixngoClientFactory } from '../activities/context';
+import { TixngoClient, type TixngoClientOptions } from '../tixngo/client';
 
 export interface WorkerTuning {
   maxConcurrentActivityTaskExecutions: number;
@@ -63,6 +65,11 @@ export function coreMetricsUrl(): string | undefined {
   return coreMetrics ? `http://${coreMetrics}/metrics` : undefined;
 }
 
+/** The activities' TIXNGO clients: the real HTTP client with the configured auth scheme, key header and timeout. */
+export function tixngoClientFactory(opts: Pick<TixngoClientOptions, 'auth' | 'keyHeader' | 'timeoutMs'>): TixngoClientFactory {
+  return (cred, signal) => new TixngoClient({ ...cred, ...opts, signal });
+}
+
 let bundle: Promise<{ code: string }> | undefined;
 /** The workflow bundle, built once per process (webpack + swc, a few seconds). */
 export function workflowBundle(): Promise<{ code: string }> {
@@ -86,21 +93,21 @@ export async function createWorkers(opts: {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: Activities;
+  /** activities/index.ts createActivities(): each group on its own task queue. */
+  activities: ActivityGroups;
   tuning?: Partial<WorkerTuning>;
   /** Default: getDataConverter() for this process's environment (the codec key the clients use). */
   dataConverter?: DataConverter;
 }): Promise<Workers> {
   const tuning = { ...DEFAULT_TUNING, ...opts.tuning };
   const dataConverter = opts.dataConverter ?? getDataConverter();
-  const { notifyTicketWorkflows, notifyCardWorkflows, notifyInjectedTickets, ...mainActivities } = opts.activities;
   const main = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(),
     dataConverter,
-    activities: mainActivities,
+    activities: opts.activities.main,
     maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTaskExecutions,
     maxCachedWorkflows: tuning.maxCachedWorkflows,
@@ -111,7 +118,7 @@ export async function createWorkers(opts: {
     namespace: opts.namespace,
     taskQueue: fanoutTaskQueue(opts.taskQueue),
     dataConverter,
-    activities: { notifyTicketWorkflows, notifyCardWorkflows, notifyInjectedTickets },
+    activities: opts.activities.fanout,
     maxConcurrentActivityTaskExecutions: tuning.fanoutActivitySlots,
     shutdownGraceTime: '10s',
   });

@@ -10,7 +10,7 @@ import type { SecretKey } from '../../config/secrets';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server';
 import type { FunctionRunInput, FunctionRunSummary } from '../../workflows/messages';
 import { startFunction, waitForRun } from '../../cli/commands/run';
-import { createWorkers, installRuntime, type Workers } from '../../workers/worker';
+import { createWorkers, installRuntime, tixngoClientFactory, type Workers } from '../../workers/worker';
 import { randomSecretKey, withTestDb, type Backend, type TestDb } from './db';
 import { createTestEnv } from './temporal';
 
@@ -66,7 +66,7 @@ export async function createStack(opts: StackOptions = {}): Promise<Stack> {
     secretKey,
     client: env.client,
     taskQueue,
-    tixngo: { auth: 'header', keyHeader: 'X-TIXNGO-KEY', timeoutMs: 5_000 },
+    tixngo: tixngoClientFactory({ auth: 'header', keyHeader: 'X-TIXNGO-KEY', timeoutMs: 5_000 }),
     mailer: opts.mailer,
     interfaceCacheMs: 0,
   });

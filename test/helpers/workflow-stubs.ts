@@ -1,10 +1,12 @@
-// Stub activities for workflow tests: every activity of the contract, each overridable, recording its calls.
+// Stub activities for workflow tests: every activity of the contract, each overridable, recording its calls, grouped
+// by task queue like createActivities() groups the real ones (createWorkers registers them by group).
 import { ApplicationFailure } from '@temporalio/common';
-import type { Activities } from '../../activities/types';
+import type { Activities, ActivityGroups, BatchResultBase, FanoutActivities, MainActivities, PushCancelledBatchResult } from '../../activities/types';
+import { ERR_TIXNGO_REJECTED } from '../../common/errors';
 
 export type Calls = Record<string, unknown[]>;
 
-export function stubActivities(overrides: Partial<Activities> = {}): { activities: Activities; calls: Calls } {
+export function stubActivities(overrides: Partial<Activities> = {}): { activities: ActivityGroups; calls: Calls } {
   const calls: Calls = {};
   const record = <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) => {
     return async (...args: A): Promise<R> => {
@@ -13,7 +15,7 @@ export function stubActivities(overrides: Partial<Activities> = {}): { activitie
     };
   };
   const empty = { selected: 0, rejected: [], skipped: 0, done: true, tixngoCalls: 0 };
-  const base: Activities = {
+  const main: MainActivities = {
     resolveInterface: async (name) => ({
       interfaceId: '1',
       name,
@@ -26,23 +28,44 @@ export function stubActivities(overrides: Partial<Activities> = {}): { activitie
     pushControlledBatch: async () => ({ ...empty, pushed: [] }),
     syncFeedbackPage: async () => ({ changed: [], unknown: 0, received: 0, hasMore: false, tixngoCalls: 1 }),
     injectPrivilegeBatch: async () => ({ ...empty, accepted: [] }),
-    notifyTicketWorkflows: async (i) => ({ notified: i.items.length, closed: 0 }),
-    notifyCardWorkflows: async (i) => ({ notified: i.items.length, closed: 0 }),
-    notifyInjectedTickets: async () => ({ notified: 0, closed: 0, done: true }),
     applyS360Cancel: async () => undefined,
     applyS360Control: async () => undefined,
     readTixngoStatus: async () => ({ found: true, tixngoStatus: 'DELETION_PENDING' }),
-    resolveItemErrors: async () => undefined,
     recordItemError: async () => undefined,
     notifyRunOutcome: async () => ({ sent: true, recipients: 1, messageId: '<stub@s360-tixngo>' }),
   };
-  const merged = { ...base, ...overrides } as Activities;
-  const activities = Object.fromEntries(
-    Object.entries(merged).map(([name, fn]) => [name, record(name, fn as (...a: unknown[]) => Promise<unknown>)]),
-  ) as unknown as Activities;
-  return { activities, calls };
+  const fanout: FanoutActivities = {
+    notifyTicketWorkflows: async (i) => ({ notified: i.items.length, closed: 0 }),
+    notifyCardWorkflows: async (i) => ({ notified: i.items.length, closed: 0 }),
+    notifyInjectedTickets: async () => ({ notified: 0, closed: 0, done: true }),
+  };
+  const merged: Activities = { ...main, ...fanout, ...overrides };
+  // Each group keeps its own names; an override lands in the group that declares it.
+  const group = <G extends object>(base: G): G =>
+    Object.fromEntries(Object.keys(base).map((name) => [name, record(name, merged[name as keyof Activities] as (...a: unknown[]) => Promise<unknown>)])) as G;
+  return { activities: { main: group(main), fanout: group(fanout) }, calls };
 }
 
 export function nonRetryable(type: string, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+/** A batch result: one item selected, none rejected or skipped, the selection done, one TIXNGO call; `over` changes any of it. */
+export function batch<R extends object>(result: R, over: Partial<BatchResultBase> = {}): BatchResultBase & R {
+  return { selected: 1, rejected: [], skipped: 0, done: true, tixngoCalls: 1, ...over, ...result };
+}
+
+/** Tickets of event E1 a batch reports as accepted. */
+export function acceptedTickets(...ids: string[]): { ticketId: string; eventCode: string }[] {
+  return ids.map((ticketId) => ({ ticketId, eventCode: 'E1' }));
+}
+
+/** A ticket of event E1 TIXNGO refused for its holder's e-mail. */
+export function rejectedTicket(id: string, message = `ticket ${id}: spectatorDetails.email: required`): BatchResultBase['rejected'][number] {
+  return { itemId: id, eventCode: 'E1', type: ERR_TIXNGO_REJECTED, message, field: 'spectatorDetails.email' };
+}
+
+/** A cancelled ticket TIXNGO accepted to delete (DELETION_PENDING). */
+export function pushedCancelled(ticketId: string, over: Partial<PushCancelledBatchResult['pushed'][number]> = {}): PushCancelledBatchResult['pushed'][number] {
+  return { ticketId, eventCode: 'E1', reason: 'REFUND', s360Status: 'CANCELLED', tixngoStatus: 'DELETION_PENDING', showDeletedTicket: false, ...over };
 }

@@ -6,7 +6,7 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { ERR_DELETION_NOT_CONFIRMED, ERR_TIXNGO_REJECTED } from '../../common/errors';
 import { ticketWorkflowId } from '../../common/ids';
 import { NeedsAttentionKey, LifecycleStepKey } from '../../common/search-attributes';
-import type { Activities } from '../../activities/types';
+import type { ActivityGroups } from '../../activities/types';
 import { createWorkers } from '../../workers/worker';
 import {
   cancelSignal,
@@ -23,7 +23,7 @@ const env = useTestEnv();
 
 const fast = { deletionPollInitialMs: 50, deletionPollMaxMs: 200 };
 
-async function withWorker<T>(activities: Activities, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+async function withWorker<T>(activities: ActivityGroups, fn: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `test-${randomUUID()}`;
   const workers = await createWorkers({ connection: env().nativeConnection, namespace: 'default', taskQueue, activities });
   const running = workers.run();

@@ -1,0 +1,232 @@
+// What every activity group shares: its dependencies, the interface lookup and the credentials cache, TIXNGO
+// clients bound to the activity's cancellation, heartbeats around the bulk calls, and the per-item failure helpers.
+import { Context, ApplicationFailure } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { InterfaceFunction } from '../common/domain';
+import { ERR_CONFIG, ERR_INVALID_TICKET_DATA, ERR_TIXNGO_CONFLICT, ERR_TIXNGO_NOT_FOUND, ERR_TIXNGO_REJECTED } from '../common/errors';
+import { splitTicketRefs } from '../contract/function-params';
+import type { Repository } from '../db/repo';
+import type { SecretKey } from '../config/secrets';
+import type { InterfaceCredentials, InterfaceRow, TicketPayloadRow } from '../db/types';
+import { TixngoError, type TicketOutcome, type TixngoClient } from '../tixngo/client';
+import { toFailure } from './failures';
+import type { Mailer, NotifyRepository } from './notify';
+import type { BatchResultBase } from './types';
+
+/** The TIXNGO calls the activities make (tixngo/client.ts TixngoClient; tests pass a fake). */
+export type TixngoClientLike = Pick<TixngoClient, 'injectTickets' | 'getTickets' | 'deleteTickets' | 'markControlled' | 'getDiff' | 'injectPrivileges' | 'getPrivilegeInstances'>;
+
+/**
+ * Builds the TIXNGO client of one interface from its credentials, bound to the running activity's cancellation.
+ * May throw TixngoConfigError (bad URL or key): the activity fails non-retryably, the message never shows the key.
+ */
+export type TixngoClientFactory = (cred: InterfaceCredentials, signal?: AbortSignal) => TixngoClientLike;
+
+/** The S-360 reads and writes of the activities. */
+export type ActivityRepository = Pick<
+  Repository,
+  | 'getInterfaceByName'
+  | 'listInterfaces'
+  | 'getInterfaceCredentials'
+  | 'recordItemErrors'
+  | 'resolveTicketRefs'
+  | 'startExclusiveExecution'
+  | 'finishExecution'
+  | 'selectInjectionCandidates'
+  | 'loadTicketsForPayload'
+  | 'markInjected'
+  | 'selectPushCancelledCandidates'
+  | 'selectPushControlledCandidates'
+  | 'selectChangedSince'
+  | 'markPushed'
+  | 'getFeedbackCursor'
+  | 'applyFeedbackPage'
+  | 'selectPrivilegeCandidates'
+  | 'loadCardsForPayload'
+  | 'markCardsInjected'
+  | 'selectInjectedInRun'
+  | 'cancelTickets'
+  | 'controlTickets'
+  | keyof NotifyRepository
+>;
+
+export interface ActivityDeps {
+  repo: ActivityRepository;
+  /** Decrypts the interfaces' API keys (several while keys rotate). */
+  secretKey: SecretKey | readonly SecretKey[];
+  /** TIXNGO client factory (workers/worker.ts tixngoClientFactory). */
+  tixngo: TixngoClientFactory;
+  /** Temporal client for the fan-out activities (start/signal ticket workflows). */
+  client: Client;
+  taskQueue: string;
+  /** Clock of the caches and of default timestamps; default the system clock. */
+  now?: () => Date;
+  /** Parallel start/signal calls inside one fan-out activity. */
+  fanoutConcurrency?: number;
+  /**
+   * Start new ticket workflows with eager workflow start: the server hands their first workflow task back in the
+   * start response, to this process's worker, instead of through matching. Needs `client` on the worker's
+   * NativeConnection (the SDK refuses it otherwise) and the server's system.enableEagerWorkflowStart (default on).
+   */
+  eagerStart?: boolean;
+  /** How long interface rows and credentials are cached (default 30 s; tests use 0 to see changes at once). */
+  interfaceCacheMs?: number;
+  /** SMTP mailer of the error e-mails (mailerFromConfig); undefined: they are logged as skipped. */
+  mailer?: Mailer;
+}
+
+const DEFAULT_CACHE_MS = 30_000;
+
+export type ItemFailureOut = BatchResultBase['rejected'][number];
+
+/** The dependencies plus the caches one set of activities shares. */
+export interface ActivityContext {
+  deps: ActivityDeps;
+  repo: ActivityRepository;
+  now(): Date;
+  /** The interface row by name (cached); an unknown name is a non-retryable configuration failure. */
+  iface(name: string): Promise<InterfaceRow>;
+  /** A TIXNGO client for this interface, bound to the activity's cancellation. */
+  tixngo(row: InterfaceRow): Promise<TixngoClientLike>;
+  recordFailures(row: InterfaceRow, fn: InterfaceFunction, kind: 'ticket' | 'card', failures: ItemFailureOut[], runId: string): Promise<void>;
+  /** One page of a force list, resolved to S-360 ids (keyset pagination over the sorted ids). */
+  forcedPage(interfaceId: number, refs: readonly string[], afterId: string | undefined, limit: number): Promise<{ ids: string[]; done: boolean }>;
+}
+
+export function createActivityContext(deps: ActivityDeps): ActivityContext {
+  const { repo } = deps;
+  const now = deps.now ?? (() => new Date());
+  const ms = () => now().getTime();
+  const CACHE_MS = deps.interfaceCacheMs ?? DEFAULT_CACHE_MS;
+  const ifaceCache = new Map<string, { at: number; row: InterfaceRow }>();
+  const credCache = new Map<number, { at: number; cred: InterfaceCredentials }>();
+
+  return {
+    deps,
+    repo,
+    now,
+
+    async iface(name) {
+      const hit = ifaceCache.get(name);
+      if (hit && ms() - hit.at < CACHE_MS) return hit.row;
+      const row = await repo.getInterfaceByName(name);
+      if (!row) {
+        const known = (await repo.listInterfaces()).map((i) => i.name);
+        throw ApplicationFailure.create({
+          type: ERR_CONFIG,
+          message: `unknown interface '${name}'${known.length ? `; known: ${known.join(', ')}` : '; none is configured (s360-tixngo interface add)'}`,
+          nonRetryable: true,
+        });
+      }
+      ifaceCache.set(name, { at: ms(), row });
+      return row;
+    },
+
+    async tixngo(row) {
+      let hit = credCache.get(row.id);
+      if (!hit || ms() - hit.at > CACHE_MS) {
+        try {
+          hit = { at: ms(), cred: await repo.getInterfaceCredentials(row.id, deps.secretKey) };
+        } catch (err) {
+          throw ApplicationFailure.create({ type: ERR_CONFIG, message: `interface '${row.name}': cannot read its API key: ${(err as Error).message}`, nonRetryable: true });
+        }
+        credCache.set(row.id, hit);
+      }
+      try {
+        return deps.tixngo(hit.cred, cancellationSignal());
+      } catch (err) {
+        throw toFailure(err, `interface '${row.name}'`);
+      }
+    },
+
+    async recordFailures(row, fn, kind, failures, runId) {
+      if (failures.length === 0) return;
+      await repo.recordItemErrors(
+        row.id,
+        fn,
+        kind,
+        failures.map((f) => ({ itemId: f.itemId, field: f.field, message: f.message })),
+        runId,
+      );
+    },
+
+    async forcedPage(interfaceId, refs, afterId, limit) {
+      const all = await repo.resolveTicketRefs(interfaceId, splitTicketRefs(refs));
+      const after = afterId === undefined ? -1n : BigInt(afterId);
+      const rest = all.filter((id) => BigInt(id) > after);
+      return { ids: rest.slice(0, limit), done: rest.length <= limit };
+    },
+  };
+}
+
+/** The running activity's cancellation, so an HTTP call stops with it; undefined outside an activity (tests). */
+function cancellationSignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
+}
+
+export function heartbeat(details?: unknown): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    /* not in an activity */
+  }
+}
+
+/**
+ * Whether an earlier attempt of this activity may have had its bulk call accepted by TIXNGO: it reached the
+ * call (heartbeat `{ posted: true }` just before it) and did not get a definite answer (`{ posted: false }` is
+ * recorded when TIXNGO answered with an error status, so nothing was accepted). Only then does a retry spend
+ * a read-by-id call; under a rate limit this keeps each attempt to a single call.
+ */
+export function mayHaveBeenAccepted(): boolean {
+  try {
+    const info = Context.current().info;
+    if (info.attempt <= 1) return false;
+    const d = info.heartbeatDetails as { posted?: boolean } | undefined;
+    return d?.posted !== false;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs the bulk call, recording around it whether TIXNGO may have accepted it (see mayHaveBeenAccepted). */
+export async function posting<T>(call: () => Promise<T>): Promise<T> {
+  heartbeat({ posted: true });
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof TixngoError && err.httpStatus !== undefined) heartbeat({ posted: false });
+    throw err;
+  }
+}
+
+/** `ticket 123: spectatorDetails.email: required` from a per-item result. */
+export function describeRejection(kind: string, id: string, r: Pick<TicketOutcome, 'errors' | 'reason'>): { message: string; field?: string } {
+  const errs = r.errors ?? [];
+  const field = errs.find((e) => e.field)?.field;
+  const detail = errs.length ? errs.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ') : (r.reason ?? 'rejected');
+  return { message: `${kind} ${id}: ${detail}`, field };
+}
+
+export function failureType(r: Pick<TicketOutcome, 'reason'> & { local?: boolean }): string {
+  if (r.local) return ERR_INVALID_TICKET_DATA;
+  if (r.reason === 'CONFLICT') return ERR_TIXNGO_CONFLICT;
+  if (r.reason === 'NOT_FOUND') return ERR_TIXNGO_NOT_FOUND;
+  return ERR_TIXNGO_REJECTED;
+}
+
+/** Tickets of a "do exactly these" call, split by what S-360 says about them. */
+export function eligibleTickets(rows: TicketPayloadRow[], ifaceId: number, ok: (r: TicketPayloadRow) => boolean): TicketPayloadRow[] {
+  return rows.filter((r) => r.interfaceId === ifaceId && ok(r));
+}
+
+/** A positive integer custom parameter of the interface (e.g. ticketIterationSize), else undefined. */
+export function customInt(row: InterfaceRow, key: string): number | undefined {
+  const v = row.customParams[key];
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}

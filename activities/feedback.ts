@@ -1,0 +1,52 @@
+// Feedback: one page of TIXNGO's change feed (diff) applied to S-360 with its cursor, in one transaction.
+import { log } from '@temporalio/activity';
+import type { TixngoStatus } from '../common/domain';
+import type { ActivityContext } from './context';
+import { toFailure } from './failures';
+import { skipper } from './params';
+import type { Activities } from './types';
+
+export function createFeedbackActivities(ctx: ActivityContext): Pick<Activities, 'syncFeedbackPage'> {
+  const { repo } = ctx;
+  return {
+    async syncFeedbackPage({ interfaceName, limit, params }) {
+      const row = await ctx.iface(interfaceName);
+      const client = await ctx.tixngo(row);
+      const cursor = await repo.getFeedbackCursor(row.id);
+      let page;
+      try {
+        page = await client.getDiff({ paginationKey: cursor ?? undefined, limit });
+      } catch (err) {
+        throw toFailure(err, `feedback on interface '${row.name}'`);
+      }
+      // Skip list (§3.0): ignored even when TIXNGO returns them; the cursor still moves past them.
+      const isSkipped = skipper(params);
+      const skippedTickets = page.tickets.filter((t) => isSkipped({ id: t.ticketId }));
+      const tickets = page.tickets.filter((t) => !isSkipped({ id: t.ticketId }));
+      const eventOf = new Map(tickets.map((t) => [t.ticketId, t.eventId]));
+      const versionOf = new Map(tickets.map((t) => [t.ticketId, t.version]));
+      // Cursor and changes in one transaction: the cursor only moves once the page is stored.
+      const res = await repo.applyFeedbackPage(
+        row.id,
+        tickets.map((t) => ({
+          ticketId: t.ticketId,
+          tixngoStatus: t.status,
+          walletOwner: t.walletOwner,
+          ticketHolder: t.ticketHolder,
+          details: { updatedAt: t.updatedAt, transferLevel: t.transferLevel, pendingTransferTo: t.pendingTransferTo ?? null, deletionReason: t.deletionReason },
+          version: t.version,
+          updatedAt: t.updatedAt,
+        })),
+        page.nextPaginationKey,
+      );
+      if (res.unknown.length) log.warn('feedback: tickets unknown to S-360 ignored', { count: res.unknown.length, first: res.unknown[0] });
+      return {
+        changed: res.changed.map((c) => ({ ticketId: c.ticketId, eventCode: eventOf.get(c.ticketId) ?? '', tixngoStatus: c.tixngoStatus as TixngoStatus, version: versionOf.get(c.ticketId) ?? 0 })),
+        unknown: res.unknown.length + skippedTickets.length,
+        received: page.tickets.length,
+        hasMore: page.hasMore,
+        tixngoCalls: 1,
+      };
+    },
+  };
+}

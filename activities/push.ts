@@ -1,0 +1,122 @@
+// Push cancelled / invalidated tickets (TIXNGO deletes them) and push controlled tickets: one page of S-360
+// tickets, one bulk TIXNGO call, one S-360 write of the outcome.
+import type { S360TicketStatus, TixngoStatus } from '../common/domain';
+import type { InterfaceRow, PushedItem, TicketPayloadRow } from '../db/types';
+import type { BulkResult, TicketOutcome } from '../tixngo/client';
+import { describeRejection, eligibleTickets, failureType, type ActivityContext, type ItemFailureOut, type TixngoClientLike } from './context';
+import { toFailure } from './failures';
+import { matchesFilters, skipper } from './params';
+import { showDeletedTicketFor } from './payload';
+import type { Activities, BatchInput, BatchResultBase } from './types';
+
+export function createPushActivities(ctx: ActivityContext): Pick<Activities, 'pushCancelledBatch' | 'pushControlledBatch'> {
+  return {
+    async pushCancelledBatch(input) {
+      const show = (t: TicketPayloadRow, row: InterfaceRow) => showDeletedTicketFor(t.invalidationReason, row.customParams, input.notifySpectator);
+      return pushBatch(ctx, input, {
+        fn: 'PUSH_CANCELLED',
+        what: 'push cancelled',
+        send: (client, tickets, row) =>
+          client.deleteTickets(tickets.map((t) => ({ ticketId: t.id, reason: t.invalidationReason ?? t.status, showDeletedTicket: show(t, row) }))),
+        pushed: (r, t, eventCode, row) => ({
+          ticketId: r.ticketId,
+          eventCode,
+          reason: t.invalidationReason ?? undefined,
+          s360Status: t.status as 'CANCELLED' | 'INVALIDATED',
+          tixngoStatus: (r.status ?? 'DELETION_PENDING') as TixngoStatus,
+          showDeletedTicket: show(t, row),
+        }),
+        marked: (p) => ({ id: p.ticketId, reason: p.reason ?? null }),
+      });
+    },
+
+    async pushControlledBatch(input) {
+      return pushBatch(ctx, input, {
+        fn: 'PUSH_CONTROLLED',
+        what: 'push controlled',
+        send: (client, tickets) => client.markControlled(tickets.map((t) => ({ ticketId: t.id, controlledAt: new Date(t.controlledAt ?? ctx.now()).toISOString() }))),
+        pushed: (r, _t, eventCode) => ({ ticketId: r.ticketId, eventCode, tixngoStatus: (r.status ?? 'CONTROLLED') as TixngoStatus }),
+        marked: (p) => ({ id: p.ticketId }),
+      });
+    },
+  };
+}
+
+/** What differs between the two pushes: the TIXNGO call and what an accepted ticket reports and marks. */
+interface PushSpec<P> {
+  fn: 'PUSH_CANCELLED' | 'PUSH_CONTROLLED';
+  /** Names the call in failure messages. */
+  what: string;
+  send(client: TixngoClientLike, tickets: TicketPayloadRow[], row: InterfaceRow): Promise<BulkResult<TicketOutcome>>;
+  pushed(result: TicketOutcome, ticket: TicketPayloadRow, eventCode: string, row: InterfaceRow): P;
+  marked(p: P): PushedItem;
+}
+
+async function pushBatch<P>(ctx: ActivityContext, input: BatchInput, spec: PushSpec<P>): Promise<BatchResultBase & { pushed: P[] }> {
+  const row = await ctx.iface(input.interfaceName);
+  const runId = input.executionId ?? 'manual';
+  const page = await pushPage(ctx, row, input, spec.fn);
+  const { selected, lastId, done } = page;
+  const byId = new Map(page.rows.map((r) => [r.id, r]));
+  const pushed: P[] = [];
+  const rejected: ItemFailureOut[] = [];
+  let calls = 0;
+  if (page.rows.length) {
+    const client = await ctx.tixngo(row);
+    let res;
+    try {
+      res = await spec.send(client, page.rows, row);
+    } catch (err) {
+      throw toFailure(err, `${spec.what} on interface '${row.name}'`);
+    }
+    if (res.results.some((r) => !r.local)) calls++;
+    for (const r of res.results) {
+      const ticket = byId.get(r.ticketId);
+      const eventCode = ticket?.performance.code ?? '';
+      // The client answers one result per ticket sent, in order: an accepted one is always on the page.
+      if (r.outcome === 'ACCEPTED') pushed.push(spec.pushed(r, ticket!, eventCode, row));
+      else rejected.push({ itemId: r.ticketId, eventCode, type: failureType(r), ...describeRejection('ticket', r.ticketId, r) });
+    }
+  }
+  await ctx.repo.markPushed(row.id, spec.fn, pushed.map(spec.marked), runId);
+  await ctx.recordFailures(row, spec.fn, 'ticket', rejected, runId);
+  return { selected, pushed, rejected, skipped: page.skipped, lastId, done, tixngoCalls: calls };
+}
+
+/**
+ * The page of tickets a push works on: exactly `itemIds` (a ticket's own cancel/control, forced); a force list
+ * (§3.0, forced too); "Date from" (every ticket changed since, processed or not); or the unprocessed
+ * candidates. Then the event, the filters and the skip list apply.
+ */
+async function pushPage(ctx: ActivityContext, row: InterfaceRow, input: BatchInput, fn: 'PUSH_CANCELLED' | 'PUSH_CONTROLLED') {
+  const p = input.params;
+  const statuses: S360TicketStatus[] = fn === 'PUSH_CANCELLED' ? ['CANCELLED', 'INVALIDATED'] : ['CONTROLLED'];
+  let ids: string[];
+  let lastId: string | undefined;
+  let done: boolean;
+  if (input.itemIds) {
+    ids = input.itemIds;
+    done = true;
+  } else if (p?.forceTickets) {
+    const forced = await ctx.forcedPage(row.id, p.forceTickets, input.afterId, input.limit);
+    ids = forced.ids;
+    lastId = ids[ids.length - 1];
+    done = forced.done;
+  } else if (p?.dateFrom) {
+    ids = await ctx.repo.selectChangedSince(row.id, statuses, p.dateFrom, { afterId: input.afterId, limit: input.limit });
+    lastId = ids[ids.length - 1];
+    done = ids.length < input.limit;
+  } else {
+    const c = fn === 'PUSH_CANCELLED'
+      ? await ctx.repo.selectPushCancelledCandidates(row.id, { afterId: input.afterId, limit: input.limit })
+      : await ctx.repo.selectPushControlledCandidates(row.id, { afterId: input.afterId, limit: input.limit });
+    ids = c.map((x) => x.id);
+    lastId = ids[ids.length - 1];
+    done = ids.length < input.limit;
+  }
+  const loaded = eligibleTickets(await ctx.repo.loadTicketsForPayload(ids), row.id, (r) => statuses.includes(r.status));
+  const inScope = loaded.filter((r) => (!input.eventCode || r.performance.code === input.eventCode) && matchesFilters(r, p));
+  const isSkipped = skipper(p);
+  const rows = inScope.filter((r) => !isSkipped(r));
+  return { rows, selected: inScope.length, skipped: inScope.length - rows.length, lastId, done };
+}
