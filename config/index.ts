@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../common/ids';
+import { tokenProblem } from '../codec/server';
 import { parseSecretKey } from '../db/secrets';
 
 const port = (def: number) => z.coerce.number().int().min(1).max(65535).default(def);
@@ -74,7 +75,13 @@ export const envSchema = z.object({
   /** Older codec keys, `id:key,id:key`, still accepted for decryption (rotation). */
   S360_CODEC_OLD_KEYS: codecOldKeys.optional(),
   /** Bearer token of the codec server (required unless started with --dev). */
-  S360_CODEC_SERVER_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+  S360_CODEC_SERVER_TOKEN: z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = tokenProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   /** Origins (the Temporal UI) allowed to call the codec server; default: localhost and 127.0.0.1 on TEMPORAL_UI_PORT. */
   S360_CODEC_CORS_ORIGINS: origins.optional(),
   /** Worker: Prometheus /metrics port; 0 turns the endpoint off. */
