@@ -128,3 +128,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     : [`http://localhost:${d.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${d.TEMPORAL_UI_PORT}`];
   return { ...d, dataDir: path.resolve(d.DATA_DIR), codecCorsOrigins };
 }
+
+/** Query parameters whose value is masked in printed URLs (password=, sslpassword=, api_key=, token=, ...). */
+const SECRET_PARAM = /pass|pwd|secret|token|key|auth|cred/i;
+
+/**
+ * The URL with its secrets masked, for messages and output: the password of the user info and the values of
+ * password-like query parameters become ***. Everything else is kept as written. An unparseable URL is not shown
+ * at all (it could be anything, a password included).
+ */
+export function maskUrl(url: string): string {
+  if (!URL.canParse(url)) return '(unparseable URL)';
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(url)?.[0] ?? '';
+  let rest = url.slice(scheme.length);
+  const authorityEnd = rest.search(/[/?#]/);
+  const authority = authorityEnd < 0 ? rest : rest.slice(0, authorityEnd);
+  const at = authority.lastIndexOf('@');
+  if (at >= 0) {
+    const colon = authority.indexOf(':');
+    if (colon >= 0 && colon < at) rest = `${authority.slice(0, colon)}:***${rest.slice(at)}`;
+  }
+  const hash = rest.indexOf('#');
+  const beforeHash = hash < 0 ? rest : rest.slice(0, hash);
+  const q = beforeHash.indexOf('?');
+  if (q >= 0) {
+    const query = beforeHash
+      .slice(q + 1)
+      .split('&')
+      .map((pair) => {
+        const eq = pair.indexOf('=');
+        return eq > 0 && eq < pair.length - 1 && SECRET_PARAM.test(pair.slice(0, eq)) ? `${pair.slice(0, eq)}=***` : pair;
+      })
+      .join('&');
+    rest = `${beforeHash.slice(0, q)}?${query}${hash < 0 ? '' : rest.slice(hash)}`;
+  }
+  return scheme + rest;
+}

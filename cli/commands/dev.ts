@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
-import { loadConfig, type Config } from '../../config';
+import { loadConfig, maskUrl, type Config } from '../../config';
 import { backendOf, closeDb, createDb } from '../../db/connection';
 import { serveEmbeddedDb } from '../../db/embedded-server';
 import { migrateLatest } from '../../db/migrate';
@@ -183,7 +183,7 @@ export function register(program: Command): void {
         }
         say(`  TIXNGO           ${tixngoUrl}${config.TIXNGO_URL ? '' : ' (simulator; admin API under /__sim)'}`);
         say(`  Task queue       ${config.TEMPORAL_TASK_QUEUE}`);
-        say(`  S-360 database   ${workerConfig.DATABASE_URL ?? config.dataDir}`);
+        say(`  S-360 database   ${workerConfig.DATABASE_URL ? maskUrl(workerConfig.DATABASE_URL) : config.dataDir}`);
         say(`  Schedules        ${schedulesText}`);
         say('');
         say('  Try:  s360-tixngo db seed --event E1 --tickets 1000   then   s360-tixngo run inject --wait');

@@ -129,6 +129,20 @@ void describe('CLI db/interface on PostgreSQL (DATABASE_URL)', () => {
     }
   });
 
+  void test('a password given as a query parameter of DATABASE_URL is masked too', async () => {
+    const u = new URL(testServerUrl());
+    u.pathname = '/s360_no_such_database';
+    u.search = '?application_name=s360-cli-test&password=pw-in-query-never-shown';
+    const freshDir = fs.mkdtempSync(path.join(os.tmpdir(), 's360-cli-'));
+    try {
+      const r = await cli(['interface', 'list'], { DATABASE_URL: u.toString(), DATA_DIR: freshDir });
+      assertOneLineError(r, /^error: DATABASE_URL: cannot connect to .*password=\*\*\*.*does not exist/);
+      assert.ok(!r.stderr.includes('pw-in-query-never-shown'));
+    } finally {
+      fs.rmSync(freshDir, { recursive: true, force: true });
+    }
+  });
+
   void test('commands have --help', async () => {
     const helps = await Promise.all([['db', 'seed', '--help'], ['interface', 'add', '--help']].map((a) => cli(a, env)));
     for (const h of helps) assert.equal(h.code, 0, h.stderr);
