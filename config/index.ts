@@ -1,5 +1,6 @@
 // One configuration module, read from environment variables and validated with zod.
 // A wrong or missing value stops the program at start with a message naming the variable.
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../common/ids';
@@ -26,6 +27,14 @@ const tixngoUrl = z
   .string()
   .refine((v) => URL.canParse(v) && /^https?:/.test(v), 'expected an http(s) URL')
   .refine((v) => v.replace(/\/+$/, '').endsWith('organizer/tickets'), 'the TIXNGO URL must end with organizer/tickets');
+
+/** Address to listen on: an IP (0.0.0.0 or :: for every interface) or a host name; no port, no scheme. */
+const listenHost = z
+  .string()
+  .refine(
+    (v) => net.isIP(v) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(v),
+    'expected an IP address or a host name, e.g. 127.0.0.1, or 0.0.0.0 to listen on every interface',
+  );
 
 const KEY_TEXT = 'expected 32 bytes written as 64 hex characters or as base64';
 const keyId = /^[A-Za-z0-9._-]{1,64}$/;
@@ -86,7 +95,8 @@ export const envSchema = z.object({
   S360_CODEC_CORS_ORIGINS: origins.optional(),
   /** Worker: Prometheus /metrics port; 0 turns the endpoint off. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
-  METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Worker: address /metrics listens on; loopback unless exposing them is asked for (0.0.0.0, or an interface's IP). */
+  METRICS_HOST: listenHost.default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Threshold of the Temporal SDK's own and Core's logs (workflow and activity logs follow LOG_LEVEL). */
   TEMPORAL_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),

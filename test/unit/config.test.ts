@@ -35,6 +35,14 @@ test('maskUrl hides passwords: userinfo and password-like query parameters, what
   assert.equal(maskUrl('not a url pw-secret'), '(unparseable URL)');
 });
 
+test('metrics listen on 127.0.0.1 unless METRICS_HOST says otherwise; METRICS_HOST is validated', () => {
+  assert.equal(loadConfig({}).METRICS_HOST, '127.0.0.1');
+  assert.equal(loadConfig({ METRICS_HOST: '0.0.0.0' }).METRICS_HOST, '0.0.0.0');
+  assert.equal(loadConfig({ METRICS_HOST: '::' }).METRICS_HOST, '::');
+  assert.equal(loadConfig({ METRICS_HOST: 'worker-1.internal' }).METRICS_HOST, 'worker-1.internal');
+  for (const bad of ['0.0.0.0:9464', 'http://0.0.0.0', 'a b']) assert.throws(() => loadConfig({ METRICS_HOST: bad }), /METRICS_HOST: expected an IP address or a host name/, bad);
+});
+
 test('S360_CODEC_SERVER_TOKEN: 16+ characters without spaces; a blank or padded one is refused, naming it', () => {
   for (const bad of [' '.repeat(20), 'short', `short${' '.repeat(16)}`]) {
     assert.throws(() => loadConfig({ S360_CODEC_SERVER_TOKEN: bad }), /S360_CODEC_SERVER_TOKEN: expected at least 16 characters, without spaces/, JSON.stringify(bad));
