@@ -113,6 +113,44 @@ void describe('CLI db/interface on PostgreSQL (DATABASE_URL)', () => {
     assert.match(human.stdout, /10 tickets created, 3010 in total/);
   });
 
+  void test('interface add refuses URL credentials (never echoed), a query, a fragment and a name with a control character', async () => {
+    const add = (name: string, url: string) => cli(['interface', 'add', '--name', name, '--url', url, '--login', 'admin@org.example', '--api-key-env', 'TIXNGO_API_KEY'], { ...env, TIXNGO_API_KEY: API_KEY });
+    const [creds, query, fragment, tab] = await Promise.all([
+      add('creds', 'https://ops:pw-in-url-7Yq@pp5-api.tixngo.io/v3/organizer/tickets'),
+      add('query', 'https://pp5-api.tixngo.io/v3/organizer/tickets?apiKey=k-in-query'),
+      add('fragment', 'https://pp5-api.tixngo.io/v3/organizer/tickets#x'),
+      add('ta\tb', 'https://pp5-api.tixngo.io/v3/organizer/tickets'),
+    ]);
+    assertOneLineError(creds, /url: must not contain a user name or password/);
+    assert.ok(!creds.stderr.includes('pw-in-url-7Yq'));
+    assertOneLineError(query, /url: must not have a query/);
+    assert.ok(!query.stderr.includes('k-in-query'));
+    assertOneLineError(fragment, /url: must not have a fragment/);
+    assertOneLineError(tab, /name: character 3 is not printable \(U\+0009\)/);
+    assert.equal(await interfaceCount(db.url), 1, 'only the interface added before');
+  });
+
+  void test('interface list and show mask credentials of a URL stored before they were refused', async () => {
+    const k = createKnex({ client: 'pg', connection: db.url, pool: { min: 0, max: 1 } });
+    try {
+      await k.raw(`insert into tixngo_interface (name, url, login_email, api_key_enc) values ('legacy', 'https://ops:pw-stored-3Kd@pp5-api.tixngo.io/v3/organizer/tickets', 'a@org.example', 'v1:x')`);
+      const [human, json, show, showJson] = await Promise.all([
+        cli(['interface', 'list'], env),
+        cli(['interface', 'list', '--json'], env),
+        cli(['interface', 'show', 'legacy'], env),
+        cli(['interface', 'show', 'legacy', '--json'], env),
+      ]);
+      for (const out of [human, json, show, showJson]) {
+        assert.equal(out.code, 0, out.stderr);
+        assert.ok(!out.stdout.includes('pw-stored-3Kd'), out.stdout);
+        assert.match(out.stdout, /https:\/\/ops:\*\*\*@pp5-api\.tixngo\.io\/v3\/organizer\/tickets/);
+      }
+    } finally {
+      await k.raw(`delete from tixngo_interface where name = 'legacy'`);
+      await k.destroy();
+    }
+  });
+
   void test('a bad DATABASE_URL: one-line error naming DATABASE_URL, no password, nothing written', async () => {
     const u = new URL(testServerUrl());
     u.password = 'pw-never-shown';
