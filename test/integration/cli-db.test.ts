@@ -189,6 +189,26 @@ void describe('CLI db/interface on PostgreSQL (DATABASE_URL)', () => {
   });
 });
 
+void describe('CLI numbers, ticket lists and dates', () => {
+  void test('are checked before anything runs: exit non-zero, the option and the bad value named', async () => {
+    // No Temporal server there: a value that got through would fail on the connection instead.
+    const env = { TEMPORAL_ADDRESS: '127.0.0.1:1' };
+    const cases: [string[], RegExp][] = [
+      [['run', 'inject', '--batch-size', '1.5'], /--batch-size must be an integer from 1 to 10000/],
+      [['run', 'inject', '--batch-size', '0'], /--batch-size must be an integer from 1 to 10000/],
+      [['run', 'feedback', '--max-pages', 'abc'], /--max-pages must be an integer from 1/],
+      [['run', 'push-controlled', '--date-from', '99/99/99 99:99'], /--date-from: '99\/99\/99 99:99' is not a date: month 99/],
+      [['run', 'inject', '--force', 'T-1,id:abc'], /--force: entry 2 'id:abc': an S-360 id is digits only/],
+      [['schedule', 'create', 'inject', '--batch-size', '-1'], /--batch-size must be an integer from 1 to 10000/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => cli(args, env)));
+    for (const [i, r] of results.entries()) {
+      assert.notEqual(r.code, 0, cases[i]![0].join(' '));
+      assert.match(r.stderr, cases[i]![1]);
+    }
+  });
+});
+
 void describe('CLI db on the embedded database (DATA_DIR)', () => {
   let dataDir: string;
   before(() => {
