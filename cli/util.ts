@@ -1,5 +1,6 @@
 // Small helpers shared by the CLI commands.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import { parseDateFrom, ticketRefProblem } from '../contract/function-params';
 
 /** An error the CLI prints as a single line (no stack) before exiting non-zero. */
 export class CliError extends Error {
@@ -29,3 +30,42 @@ export function table(rows: Record<string, unknown>[], columns?: string[]): stri
 }
 
 export type Registrar = (program: Command) => void;
+
+// Option parsers (commander argParser): a bad value stops the command before it does anything, with a message
+// naming the option.
+
+/** A whole number from min to max, written in plain digits (1.5, 1e3, 0x10 or 12abc are refused, not truncated). */
+export function intOption(flag: string, min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value) => {
+    const v = value.trim();
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < min || n > max) {
+      throw new InvalidArgumentError(`${flag} must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}`);
+    }
+    return n;
+  };
+}
+
+/** Comma-separated ticket numbers or id:<S-360 id>; a bad entry is named by its position. */
+export function ticketRefsOption(flag: string): (value: string) => string[] {
+  return (value) => {
+    const refs = value.split(',').map((x) => x.trim()).filter(Boolean);
+    if (refs.length === 0) throw new InvalidArgumentError(`${flag}: expected ticket numbers or id:<S-360 id>, comma separated`);
+    for (const [i, r] of refs.entries()) {
+      const problem = ticketRefProblem(r);
+      if (problem) throw new InvalidArgumentError(`${flag}: entry ${i + 1} ${problem}`);
+    }
+    return refs;
+  };
+}
+
+/** DD/MM/YY hh:mm (UTC) or RFC 3339, returned as an ISO string. */
+export function dateFromOption(flag: string): (value: string) => string {
+  return (value) => {
+    try {
+      return parseDateFrom(value);
+    } catch (err) {
+      throw new InvalidArgumentError(`${flag}: ${(err as Error).message}`);
+    }
+  };
+}

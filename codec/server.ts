@@ -10,8 +10,10 @@
 //   GET /health                    "ok"
 //
 // Every encode/decode needs `Authorization: Bearer <S360_CODEC_SERVER_TOKEN>` (or that cookie). CORS answers only the
-// configured UI origins; a browser request from any other origin is refused. Logs carry method, path, status,
-// payload count, origin and namespace: never a payload, a token or a key.
+// configured UI origins; a browser request from any other origin is refused. Bodies above MAX_BODY_BYTES get a 413.
+// Token guesses are throttled per client address: after MAX_FAILURES wrong bearer tokens or sign-ins within
+// FAILURE_WINDOW_MS, that address gets 429 (with Retry-After) for any token until the window ends. Logs carry method,
+// path, status, payload count, origin and namespace: never a payload, a token or a key.
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +22,15 @@ import type { Logger as PinoLogger } from 'pino';
 import type { EncryptionCodec } from './encryption-codec';
 
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+export const MIN_TOKEN_LENGTH = 16;
+export const MAX_FAILURES = 5;
+export const FAILURE_WINDOW_MS = 60_000;
+/** Addresses tracked at once: a flood from many addresses cannot grow the map without bound. */
+const MAX_TRACKED_ADDRESSES = 10_000;
+/** After a 413, what the client is still sending is read and dropped (so that it gets the answer instead of a
+ * reset), but only this much and this long; then the connection is cut. */
+const DRAIN_MAX_BYTES = MAX_BODY_BYTES;
+const DRAIN_MAX_MS = 10_000;
 const COOKIE_MAX_AGE_S = 12 * 3600;
 const ALLOWED_HEADERS = 'Authorization, Authorization-Extras, Content-Type, X-Namespace';
 
@@ -33,7 +44,10 @@ export interface CodecServerOptions {
 }
 
 export interface RunningCodecServer {
+  /** Where to reach it from this machine (127.0.0.1 when it listens on every interface). */
   url: string;
+  /** The address it really listens on, host:port as the socket reports it (0.0.0.0:8234 is every interface). */
+  address: string;
   port: number;
   close(): Promise<void>;
 }
@@ -47,8 +61,64 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
+  }
+}
+
+/** Why a token cannot be used (too short, blank, or with spaces a Bearer header cannot carry), or undefined. */
+export function tokenProblem(token: string): string | undefined {
+  if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) return `expected at least ${MIN_TOKEN_LENGTH} characters, without spaces`;
+  return undefined;
+}
+
+/** Failed credential attempts per client address, in fixed windows; bounded in size. */
+export class FailureThrottle {
+  private readonly entries = new Map<string, { failures: number; until: number }>();
+
+  constructor(
+    private readonly maxFailures = MAX_FAILURES,
+    private readonly windowMs = FAILURE_WINDOW_MS,
+    private readonly maxAddresses = MAX_TRACKED_ADDRESSES,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Seconds until this address may try again, or 0 when it may try now. */
+  retryAfterS(address: string): number {
+    const e = this.entries.get(address);
+    if (!e) return 0;
+    const left = e.until - this.now();
+    if (left <= 0) {
+      this.entries.delete(address);
+      return 0;
+    }
+    return e.failures >= this.maxFailures ? Math.ceil(left / 1000) : 0;
+  }
+
+  fail(address: string): void {
+    const t = this.now();
+    const e = this.entries.get(address);
+    if (e && e.until > t) {
+      e.failures++;
+      return;
+    }
+    this.entries.delete(address);
+    if (this.entries.size >= this.maxAddresses) this.prune(t);
+    this.entries.set(address, { failures: 1, until: t + this.windowMs });
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private prune(t: number): void {
+    for (const [k, e] of this.entries) if (e.until <= t) this.entries.delete(k);
+    // Still full: forget the oldest windows (Map keeps insertion order), which end first anyway.
+    for (const k of this.entries.keys()) {
+      if (this.entries.size < this.maxAddresses) break;
+      this.entries.delete(k);
+    }
   }
 }
 
@@ -80,20 +150,48 @@ export function payloadToJson(p: Payload): JsonPayload {
   return { metadata, data: Buffer.from(p.data ?? new Uint8Array()).toString('base64') };
 }
 
+const tooLarge = () => new HttpError(413, `request body above ${MAX_BODY_BYTES} bytes`);
+
+/** The body as text; a 413 HttpError past MAX_BODY_BYTES (announced or sent), leaving the rest unread. */
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length']) > MAX_BODY_BYTES) return reject(tooLarge());
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new HttpError(413, `request body above ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-      } else chunks.push(c);
-    });
+      if (size <= MAX_BODY_BYTES) return void chunks.push(c);
+      req.off('data', onData);
+      req.pause();
+      chunks.length = 0;
+      reject(tooLarge());
+    };
+    req.on('data', onData);
     req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.once('error', reject);
   });
+}
+
+/**
+ * Reads and drops what is left of a request answered early, so that the client sees the answer rather than a
+ * connection reset; past DRAIN_MAX_BYTES or DRAIN_MAX_MS the connection is cut.
+ */
+function drain(req: http.IncomingMessage): void {
+  if (req.complete) return;
+  let dropped = 0;
+  const cut = () => {
+    clearTimeout(timer);
+    req.socket.destroy();
+  };
+  const timer = setTimeout(cut, DRAIN_MAX_MS);
+  timer.unref();
+  req.on('data', (c: Buffer) => {
+    dropped += c.length;
+    if (dropped > DRAIN_MAX_BYTES) cut();
+  });
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 function cookies(req: http.IncomingMessage): Map<string, string> {
@@ -115,7 +213,10 @@ function page(title: string, body: string): string {
 
 /** The request handler (exported for tests; startCodecServer listens with it). */
 export function createCodecHandler(opts: CodecServerOptions, port: () => number): http.RequestListener {
+  const problem = tokenProblem(opts.token);
+  if (problem) throw new Error(`S360_CODEC_SERVER_TOKEN: ${problem}`);
   const allowed = new Set(opts.allowedOrigins);
+  const throttle = new FailureThrottle();
   const cookieName = () => `s360_codec_${port()}`;
   // The cookie holds a MAC of the token, not the token: changing the token signs every browser out.
   const session = crypto.createHmac('sha256', opts.token).update('s360-tixngo codec session v1').digest('base64url');
@@ -123,9 +224,20 @@ export function createCodecHandler(opts: CodecServerOptions, port: () => number)
   const cors = (origin: string | undefined): Record<string, string> =>
     origin && allowed.has(origin) ? { 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' } : { Vary: 'Origin' };
 
+  // Only guesses of the token count as failures: a wrong Authorization header or sign-in. A request without
+  // credentials, or with a stale session cookie (a MAC nobody can guess), is answered 401 but not counted.
+  const clientOf = (req: http.IncomingMessage) => (req.socket.remoteAddress ?? '?').replace(/^::ffff:/, '');
+  const checkToken = (req: http.IncomingMessage, given: string): boolean => {
+    const client = clientOf(req);
+    const wait = throttle.retryAfterS(client);
+    if (wait > 0) throw new HttpError(429, 'too many wrong tokens from this address; try again later', { 'Retry-After': String(wait) });
+    if (sameSecret(given, opts.token)) return true;
+    throttle.fail(client);
+    return false;
+  };
   const authorized = (req: http.IncomingMessage): boolean => {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (m) return sameSecret(m[1]!, opts.token);
+    const header = req.headers.authorization;
+    if (header !== undefined) return checkToken(req, /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? '');
     const c = cookies(req).get(cookieName());
     return c !== undefined && sameSecret(c, session);
   };
@@ -167,7 +279,7 @@ Open the UI under the same host name as this page (both <code>localhost</code> o
       }
       if (req.method === 'POST' && path === '/login') {
         const token = new URLSearchParams(await readBody(req)).get('token') ?? '';
-        if (!token || !sameSecret(token, opts.token)) return html(401, page('Wrong token', '<p><a href="/">Try again</a></p>'));
+        if (!checkToken(req, token)) return html(401, page('Wrong token', '<p><a href="/">Try again</a></p>'));
         return html(200, page('Signed in', '<p>This browser may now decode payloads in the Temporal UI (for 12 hours).</p>'), {
           'Set-Cookie': `${cookieName()}=${session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${COOKIE_MAX_AGE_S}`,
         });
@@ -206,8 +318,9 @@ Open the UI under the same host name as this page (both <code>localhost</code> o
       const status = err instanceof HttpError ? err.status : 500;
       const message = err instanceof HttpError ? err.message : 'internal error';
       if (status === 500) opts.log?.error({ err: { type: (err as Error)?.name } }, 'codec server error');
-      if (!res.headersSent) json(status, { error: message });
+      if (!res.headersSent) json(status, { error: message }, err instanceof HttpError ? err.headers : {});
       else res.end();
+      if (status === 413) drain(req);
     });
   };
 }
@@ -223,8 +336,10 @@ export async function startCodecServer(opts: CodecServerOptions & { host: string
   const addr = server.address() as AddressInfo;
   port = addr.port;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const local = host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host;
   return {
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    url: `http://${local}:${port}`,
+    address: `${host}:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {

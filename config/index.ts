@@ -1,8 +1,10 @@
 // One configuration module, read from environment variables and validated with zod.
 // A wrong or missing value stops the program at start with a message naming the variable.
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../common/ids';
+import { tokenProblem } from '../codec/server';
 import { parseSecretKey } from './secrets';
 
 const port = (def: number) => z.coerce.number().int().min(1).max(65535).default(def);
@@ -25,6 +27,14 @@ const tixngoUrl = z
   .string()
   .refine((v) => URL.canParse(v) && /^https?:/.test(v), 'expected an http(s) URL')
   .refine((v) => v.replace(/\/+$/, '').endsWith('organizer/tickets'), 'the TIXNGO URL must end with organizer/tickets');
+
+/** Address to listen on: an IP (0.0.0.0 or :: for every interface) or a host name; no port, no scheme. */
+const listenHost = z
+  .string()
+  .refine(
+    (v) => net.isIP(v) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(v),
+    'expected an IP address or a host name, e.g. 127.0.0.1, or 0.0.0.0 to listen on every interface',
+  );
 
 const KEY_TEXT = 'expected 32 bytes written as 64 hex characters or as base64';
 const keyId = /^[A-Za-z0-9._-]{1,64}$/;
@@ -74,12 +84,19 @@ export const envSchema = z.object({
   /** Older codec keys, `id:key,id:key`, still accepted for decryption (rotation). */
   S360_CODEC_OLD_KEYS: codecOldKeys.optional(),
   /** Bearer token of the codec server (required unless started with --dev). */
-  S360_CODEC_SERVER_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+  S360_CODEC_SERVER_TOKEN: z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = tokenProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   /** Origins (the Temporal UI) allowed to call the codec server; default: localhost and 127.0.0.1 on TEMPORAL_UI_PORT. */
   S360_CODEC_CORS_ORIGINS: origins.optional(),
   /** Worker: Prometheus /metrics port; 0 turns the endpoint off. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
-  METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Worker: address /metrics listens on; loopback unless exposing them is asked for (0.0.0.0, or an interface's IP). */
+  METRICS_HOST: listenHost.default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Threshold of the Temporal SDK's own and Core's logs (workflow and activity logs follow LOG_LEVEL). */
   TEMPORAL_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
@@ -120,4 +137,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ? d.S360_CODEC_CORS_ORIGINS.split(',').map((o) => new URL(o.trim()).origin)
     : [`http://localhost:${d.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${d.TEMPORAL_UI_PORT}`];
   return { ...d, dataDir: path.resolve(d.DATA_DIR), codecCorsOrigins };
+}
+
+/** Query parameters whose value is masked in printed URLs (password=, sslpassword=, api_key=, token=, ...). */
+const SECRET_PARAM = /pass|pwd|secret|token|key|auth|cred/i;
+
+/**
+ * The URL with its secrets masked, for messages and output: the password of the user info and the values of
+ * password-like query parameters become ***. Everything else is kept as written. An unparseable URL is not shown
+ * at all (it could be anything, a password included).
+ */
+export function maskUrl(url: string): string {
+  if (!URL.canParse(url)) return '(unparseable URL)';
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(url)?.[0] ?? '';
+  let rest = url.slice(scheme.length);
+  const authorityEnd = rest.search(/[/?#]/);
+  const authority = authorityEnd < 0 ? rest : rest.slice(0, authorityEnd);
+  const at = authority.lastIndexOf('@');
+  if (at >= 0) {
+    const colon = authority.indexOf(':');
+    if (colon >= 0 && colon < at) rest = `${authority.slice(0, colon)}:***${rest.slice(at)}`;
+  }
+  const hash = rest.indexOf('#');
+  const beforeHash = hash < 0 ? rest : rest.slice(0, hash);
+  const q = beforeHash.indexOf('?');
+  if (q >= 0) {
+    const query = beforeHash
+      .slice(q + 1)
+      .split('&')
+      .map((pair) => {
+        const eq = pair.indexOf('=');
+        return eq > 0 && eq < pair.length - 1 && SECRET_PARAM.test(pair.slice(0, eq)) ? `${pair.slice(0, eq)}=***` : pair;
+      })
+      .join('&');
+    rest = `${beforeHash.slice(0, q)}?${query}${hash < 0 ? '' : rest.slice(hash)}`;
+  }
+  return scheme + rest;
 }

@@ -7,6 +7,7 @@ import { knex, type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { PGlite } from '@electric-sql/pglite';
 import { loadOrCreateKeyFile, SecretKeyError } from '../config/secrets';
+import { maskUrl } from '../config';
 
 export type Db = Knex;
 
@@ -47,17 +48,6 @@ const knexLog: Knex.Logger = {
 
 /** Releases the embedded database's lock file, per knex instance. */
 const releasers = new WeakMap<Knex, () => void>();
-
-/** The URL with its password masked, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
 
 function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
@@ -141,7 +131,7 @@ async function createPostgres(url: string, what = 'DATABASE_URL'): Promise<Knex>
     await db.raw('select 1');
   } catch (err) {
     await db.destroy().catch(() => undefined);
-    throw new DatabaseConnectionError(`${what}: cannot connect to ${redactUrl(url)}: ${describePgError(err, url)}`);
+    throw new DatabaseConnectionError(`${what}: cannot connect to ${maskUrl(url)}: ${describePgError(err, url)}`);
   }
   return db;
 }

@@ -48,7 +48,7 @@ export interface ServeEmbeddedDbOptions {
 }
 
 export interface EmbeddedDbServer {
-  /** The URL with the password, for this process's own clients (the worker). Print it only through redactUrl. */
+  /** The URL with the password, for this process's own clients (the worker). Print it only through maskUrl. */
   url: string;
   close(): Promise<void>;
 }

@@ -49,12 +49,40 @@ const settingsSchema = z
   .object(Object.fromEntries(INTERFACE_FUNCTIONS.map((f) => [f, z.number().int().positive().max(100_000).optional()])))
   .strict();
 
-/** Normalises the URL (trailing slashes dropped) and checks it ends with organizer/tickets. */
+/**
+ * Normalises the URL (trailing slashes dropped) and checks it ends with organizer/tickets. Credentials, a query and a
+ * fragment are refused: the URL is printed by `interface list` and logged, so it must carry no secret (the API key
+ * has its own encrypted column), and the client appends its own paths and queries to it. Messages never quote a URL
+ * that may hold a secret.
+ */
 export function normalizeInterfaceUrl(url: string): string {
   const u = url.trim().replace(/\/+$/, '');
+  // The URL parser silently drops tabs and newlines; the stored text would still have them.
+  if (/[\s\p{Cc}]/u.test(u)) throw new ValidationError('url', 'must not contain spaces or control characters');
   if (!URL.canParse(u) || !/^https?:\/\//.test(u)) throw new ValidationError('url', `expected an http(s) URL ending with ${INTERFACE_URL_SUFFIX}`);
+  const parsed = new URL(u);
+  if (parsed.username || parsed.password) {
+    throw new ValidationError('url', 'must not contain a user name or password (user:password@); the API key is given with --api-key-env and stored encrypted');
+  }
+  if (u.includes('?')) throw new ValidationError('url', `must not have a query (?…); expected the interface's base URL, ending with ${INTERFACE_URL_SUFFIX}`);
+  if (u.includes('#')) throw new ValidationError('url', `must not have a fragment (#…); expected the interface's base URL, ending with ${INTERFACE_URL_SUFFIX}`);
   if (!u.endsWith(INTERFACE_URL_SUFFIX)) throw new ValidationError('url', `must end with ${INTERFACE_URL_SUFFIX} (got ${u})`);
   return u;
+}
+
+/** Control, format (e.g. bidirectional overrides), line/paragraph separator, private-use and lone surrogate code points. */
+const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}]/u;
+
+/** Checks a name holds printable characters only; the message gives the 1-based position of the first bad one. */
+export function checkPrintable(field: string, value: string): void {
+  let position = 0;
+  for (const ch of value) {
+    position++;
+    if (NOT_PRINTABLE.test(ch)) {
+      const code = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+      throw new ValidationError(field, `character ${position} is not printable (U+${code}); use letters, digits, punctuation and spaces`);
+    }
+  }
 }
 
 export function isEmail(s: string): boolean {
@@ -103,6 +131,8 @@ export interface ValidInterfaceInput {
 
 /** Checks and normalises an interface definition; throws ValidationError naming the field. */
 export function validateInterfaceInput(input: InterfaceInput): ValidInterfaceInput {
+  // Checked before trimming, so that a stray tab or newline is reported (at its position in what was typed).
+  checkPrintable('name', input.name ?? '');
   const name = (input.name ?? '').trim();
   if (!name) throw new ValidationError('name', 'must not be empty');
   if (name.length > 200) throw new ValidationError('name', 'at most 200 characters');

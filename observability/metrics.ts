@@ -127,7 +127,10 @@ export function instrumentActivities<T extends { [K in keyof T]: ActivityFn }>(a
 }
 
 export interface MetricsServer {
+  /** Where to scrape it from this machine (127.0.0.1 when it listens on every interface). */
   url: string;
+  /** The address it really listens on, host:port as the socket reports it (METRICS_HOST, default 127.0.0.1). */
+  address: string;
   close(): Promise<void>;
 }
 
@@ -168,6 +171,7 @@ export async function startMetricsServer(opts: { host: string; port: number; met
   const host = addr.address === '0.0.0.0' || addr.address === '::' ? '127.0.0.1' : addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${host}:${addr.port}/metrics`,
+    address: `${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,6 +1,7 @@
 // `bench`: the injection benchmark (bench/injection.ts). Provisions its own dev server, simulator, database and
 // worker, measures Temporal against the bare loop, prints one JSON object (--json) or a readable report.
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { maskUrl } from '../../config';
 import { DEFAULT_BENCH_TUNING, DEFAULT_DYNAMIC_CONFIG, type DynamicConfigValue, type InjectionBenchOptions } from '../../bench/config';
 import { runInjectionBench } from '../../bench/injection';
 import { formatReport } from '../../bench/report';
@@ -11,6 +12,8 @@ const intArg = (name: string, min: number, max: number) => (v: string) => {
 };
 
 const collect = (v: string, acc: string[]) => [...acc, v];
+
+const BENCH_POSTGRES = process.env.DATABASE_TEST_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** KEY=VALUE with a JSON value (as `temporal server start-dev --dynamic-config-value` takes it). */
 function parseDynamicConfig(items: string[]): Record<string, DynamicConfigValue> {
@@ -82,7 +85,7 @@ export function register(program: Command): void {
     .option('--warmup <n>', 'warm-up tickets through each path before measuring (default: min(200, tickets))', intArg('--warmup', 0, 100_000))
     .option('--ceiling <n>', 'no-op workflows for the raw dev server creation rate (default: min(tickets, 2000); 0 skips)', intArg('--ceiling', 0, 1_000_000))
     .option('--ceiling-concurrency <n>', 'no-op workflow starts in flight', intArg('--ceiling-concurrency', 1, 4096), 128)
-    .option('--postgres <url>', 'PostgreSQL server on which a database is created and dropped', process.env.DATABASE_TEST_URL || 'postgres://postgres@127.0.0.1:5432/postgres')
+    .addOption(new Option('--postgres <url>', 'PostgreSQL server on which a database is created and dropped').default(BENCH_POSTGRES, maskUrl(BENCH_POSTGRES)))
     .option('--injection-only', 'do not wait for the ticket workflows (their fields are null): the injection ratio at large N in minutes')
     .option('--phases <list>', 'comma-separated: bare,temporal (the ceiling runs unless --ceiling 0)', 'bare,temporal')
     .option('--timeout <s>', 'give up a phase after this many seconds', intArg('--timeout', 1, 86_400), 3600)

@@ -27,6 +27,8 @@ export function register(program: Command): void {
 Every request needs "Authorization: Bearer <S360_CODEC_SERVER_TOKEN>"; browsers can instead sign in once on the
 server's own page (GET /), which sets a cookie. Only the Temporal UI origins may call it from a browser
 (S360_CODEC_CORS_ORIGINS, default http://localhost:$TEMPORAL_UI_PORT and http://127.0.0.1:$TEMPORAL_UI_PORT).
+Bodies above 16 MiB are refused (413); after 5 wrong tokens (bearer or sign-in) within a minute, an address gets
+429 with Retry-After until the minute is over.
 Temporal UI: Codec Server settings -> endpoint http://<host>:<port>, "Include cross-origin credentials" on; or
 start the dev server with --ui-codec-endpoint http://<host>:<port>.`,
     )
@@ -38,7 +40,7 @@ start the dev server with --ui-codec-endpoint http://<host>:<port>.`,
       let generated = false;
       if (!token) {
         if (!opts.dev) {
-          throw new CliError('S360_CODEC_SERVER_TOKEN is not set: the codec server refuses to start without a token (at least 16 characters); for local development only, pass --dev to generate one');
+          throw new CliError('S360_CODEC_SERVER_TOKEN is not set: the codec server refuses to start without a token (at least 16 characters, without spaces); for local development only, pass --dev to generate one');
         }
         token = crypto.randomBytes(24).toString('base64url');
         generated = true;
@@ -46,7 +48,8 @@ start the dev server with --ui-codec-endpoint http://<host>:<port>.`,
       const codec = getPayloadCodec(config);
       const server = await startCodecServer({ codec, token, allowedOrigins: config.codecCorsOrigins, host: opts.host, port, log: getLogger(config.LOG_LEVEL) });
       const say = (s: string) => process.stderr.write(`${s}\n`);
-      say(`codec server on ${server.url} (key id ${codec.keyId}; decrypts ${codec.keyIds.join(', ')})`);
+      const everywhere = /^(0\.0\.0\.0|\[::\]):/.test(server.address) ? ': every interface' : '';
+      say(`codec server on ${server.url} (listening on ${server.address}${everywhere}; key id ${codec.keyId}; decrypts ${codec.keyIds.join(', ')})`);
       say(`  CORS origins: ${config.codecCorsOrigins.join(', ')}`);
       if (generated) say(`  token (generated for this run, --dev): ${token}`);
       say(`  browser sign-in: ${server.url}/   then the Temporal UI's Codec Server endpoint: ${server.url} ("Include cross-origin credentials" on)`);

@@ -3,8 +3,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Knex } from 'knex';
 import { CARD_KINDS, PRODUCT_KINDS, type CardKind, type ProductKind } from '../../common/domain';
-import { loadConfig, type Config } from '../../config';
-import { backendOf, closeDb, createDb, pgliteDir, redactUrl } from '../../db/connection';
+import { loadConfig, maskUrl, type Config } from '../../config';
+import { backendOf, closeDb, createDb, pgliteDir } from '../../db/connection';
 import { migrateLatest, migrationStatus } from '../../db/migrate';
 import { createRepository } from '../../db/repo';
 import { seed } from '../../db/seed';
@@ -12,7 +12,7 @@ import { CliError, output, table } from '../util';
 
 /** Where the database lives, for messages (never a password). */
 export function describeDatabase(config: Config): string {
-  return config.DATABASE_URL ? `PostgreSQL ${redactUrl(config.DATABASE_URL)}` : `embedded PGlite ${pgliteDir(config.dataDir)}`;
+  return config.DATABASE_URL ? `PostgreSQL ${maskUrl(config.DATABASE_URL)}` : `embedded PGlite ${pgliteDir(config.dataDir)}`;
 }
 
 /** Turns any error into a one-line CliError (ConfigError and CliError pass through). */

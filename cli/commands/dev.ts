@@ -12,8 +12,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
-import { loadConfig, type Config } from '../../config';
-import { backendOf, closeDb, createDb, redactUrl } from '../../db/connection';
+import { loadConfig, maskUrl, type Config } from '../../config';
+import { backendOf, closeDb, createDb } from '../../db/connection';
 import { serveEmbeddedDb } from '../../db/embedded-server';
 import { migrateLatest } from '../../db/migrate';
 import { createRepository } from '../../db/repo';
@@ -117,7 +117,7 @@ export function register(program: Command): void {
           const served = await serveEmbeddedDb(db, config.dataDir);
           stoppers.push({ name: 'embedded database server', stop: () => served.close() });
           workerConfig = { ...config, DATABASE_URL: served.url };
-          dbText = `embedded PGlite in ${config.dataDir}, served on ${redactUrl(served.url)}`;
+          dbText = `embedded PGlite in ${config.dataDir}, served on ${maskUrl(served.url)}`;
         } else if (!config.DATABASE_URL) {
           dbText = 'the embedded database of another running dev process';
         }
@@ -187,7 +187,7 @@ export function register(program: Command): void {
         }
         say(`  TIXNGO           ${tixngoUrl}${config.TIXNGO_URL ? '' : ' (simulator; admin API under /__sim)'}`);
         say(`  Task queue       ${config.TEMPORAL_TASK_QUEUE}`);
-        say(`  S-360 database   ${workerConfig.DATABASE_URL ? redactUrl(workerConfig.DATABASE_URL) : config.dataDir}`);
+        say(`  S-360 database   ${workerConfig.DATABASE_URL ? maskUrl(workerConfig.DATABASE_URL) : config.dataDir}`);
         say(`  Schedules        ${schedulesText}`);
         say('');
         say('  Try:  s360-tixngo db seed --event E1 --tickets 1000   then   s360-tixngo run inject --wait');

@@ -2,7 +2,7 @@
 // The API key is read from an environment variable named on the command line (never from argv,
 // which other users can see in `ps`), stored encrypted and never printed.
 import { Command, Option } from 'commander';
-import { loadConfig } from '../../config';
+import { loadConfig, maskUrl } from '../../config';
 import { createRepository } from '../../db/repo';
 import { loadSecretKey } from '../../config/secrets';
 import { INTERFACE_TYPES, type InterfaceRow, type InterfaceType } from '../../db/types';
@@ -31,12 +31,15 @@ function parseJsonOption(flag: string, text: string | undefined): unknown {
   }
 }
 
+/** The row as printed: a URL stored before credentials in it were refused shows them masked. */
+const masked = (i: InterfaceRow): InterfaceRow => ({ ...i, url: maskUrl(i.url) });
+
 function rowForTable(i: InterfaceRow): Record<string, unknown> {
   return {
     id: i.id,
     name: i.name,
     type: i.type,
-    url: i.url,
+    url: maskUrl(i.url),
     login: i.loginEmail,
     notify: i.notificationEmails.join(','),
     params: Object.keys(i.customParams).length ? i.customParams : '',
@@ -96,7 +99,7 @@ export function register(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const config = loadConfig();
       const rows = await withDatabase(config, (knex) => createRepository(knex).listInterfaces(), { requireMigrated: true });
-      output(opts.json, rows, () => table(rows.map(rowForTable)));
+      output(opts.json, rows.map(masked), () => table(rows.map(rowForTable)));
     });
 
   iface
@@ -108,7 +111,7 @@ export function register(program: Command): void {
       const config = loadConfig();
       const row = await withDatabase(config, (knex) => createRepository(knex).getInterfaceByName(name), { requireMigrated: true });
       if (!row) throw new CliError(`interface ${name} not found`);
-      output(opts.json, row, () =>
+      output(opts.json, masked(row), () =>
         Object.entries(rowForTable(row))
           .map(([k, v]) => `${k.padEnd(11)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
           .join('\n'),

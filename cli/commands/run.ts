@@ -8,7 +8,7 @@ import { EventCodeKey, InterfaceFunctionKey, InterfaceNameKey } from '../../comm
 import { loadConfig } from '../../config';
 import { getProgressQuery, type FunctionRunInput, type FunctionRunSummary } from '../../workflows/messages';
 import { withClient } from '../context';
-import { CliError, output } from '../util';
+import { CliError, dateFromOption, intOption, output, ticketRefsOption } from '../util';
 import { functionRunInputSchema } from '../../contract/start-contract';
 
 /** CLI name -> (function, workflow type). Workflow type names are the S-360 start contract (README). */
@@ -97,20 +97,17 @@ export function register(program: Command): void {
     .argument('<function>', Object.keys(FUNCTIONS).join(' | '))
     .option('--interface <name>', 'interface name', 'demo')
     .option('--event <code>', 'only tickets of this event/performance code')
-    .option('--batch-size <n>', 'override the interface batch size for this run', (v) => Number.parseInt(v, 10))
+    .option('--batch-size <n>', 'override the interface batch size for this run', intOption('--batch-size', 1, 10_000))
     .option('--notify-spectator', 'push-cancelled: the "Notify spectator" option (showDeletedTicket=true)')
-    .option('--max-pages <n>', 'feedback: stop after this many pages', (v) => Number.parseInt(v, 10))
+    .option('--max-pages <n>', 'feedback: stop after this many pages', intOption('--max-pages', 1))
     .option('--params <json>', 'S-360 function parameters as JSON, e.g. {"tariffs":["ADULT"],"mandatoryHolderFields":["BIRTHDATE"]} (see docs/start-contract.schema.json)')
-    .option('--force <refs>', 'force list: ticket numbers or id:<S-360 id>, comma separated (processed again even if already processed)')
-    .option('--skip <refs>', 'skip list: ticket numbers or id:<S-360 id>, comma separated')
-    .option('--date-from <when>', 'pushes: re-send everything changed since DD/MM/YY hh:mm (or RFC 3339)')
+    .option('--force <refs>', 'force list: ticket numbers or id:<S-360 id>, comma separated (processed again even if already processed)', ticketRefsOption('--force'))
+    .option('--skip <refs>', 'skip list: ticket numbers or id:<S-360 id>, comma separated', ticketRefsOption('--skip'))
+    .option('--date-from <when>', 'pushes: re-send everything changed since DD/MM/YY hh:mm, UTC (or RFC 3339)', dateFromOption('--date-from'))
     .option('--simulate', 'simulation mode: check everything, send nothing to TIXNGO, mark nothing')
     .option('--wait', 'wait for the run to end, print its summary and exit non-zero if it failed')
     .option('--json', 'print JSON')
-    .action(async (name: string, opts: { interface: string; event?: string; batchSize?: number; notifySpectator?: boolean; maxPages?: number; params?: string; force?: string; skip?: string; dateFrom?: string; simulate?: boolean; wait?: boolean; json?: boolean }) => {
-      if (opts.batchSize !== undefined && (!Number.isInteger(opts.batchSize) || opts.batchSize < 1 || opts.batchSize > 10_000)) {
-        throw new CliError('--batch-size must be an integer between 1 and 10000');
-      }
+    .action(async (name: string, opts: { interface: string; event?: string; batchSize?: number; notifySpectator?: boolean; maxPages?: number; params?: string; force?: string[]; skip?: string[]; dateFrom?: string; simulate?: boolean; wait?: boolean; json?: boolean }) => {
       const config = loadConfig();
       await withClient(config, async (client) => {
         let params: Record<string, unknown> = {};
@@ -121,9 +118,8 @@ export function register(program: Command): void {
             throw new CliError('--params: not valid JSON');
           }
         }
-        const refs = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
-        if (opts.force) params.forceTickets = refs(opts.force);
-        if (opts.skip) params.skipTickets = refs(opts.skip);
+        if (opts.force) params.forceTickets = opts.force;
+        if (opts.skip) params.skipTickets = opts.skip;
         if (opts.dateFrom) params.dateFrom = opts.dateFrom;
         if (opts.simulate) params.simulationMode = true;
         const parsed = functionRunInputSchema.safeParse(

@@ -24,7 +24,7 @@ import {
 } from '../../temporal/schedules';
 import type { FunctionRunInput } from '../../workflows/messages';
 import { withClient, withRepo } from '../context';
-import { CliError, output, table } from '../util';
+import { CliError, intOption, output, table } from '../util';
 import { FUNCTIONS } from './run';
 
 interface DefinitionOptions {
@@ -148,9 +148,9 @@ function definitionOptions(cmd: Command, forUpdate: boolean): Command {
     .option('--stick-to-the-hour <bool>', "true: runs on the clock's marks (every 5m: :00, :05, ...); false: phased on --start; default: the interface's stickToTheHour (true)")
     .option('--note <text>', 'note shown with the schedule')
     .option('--event <code>', 'run input: only tickets of this event/performance code')
-    .option('--batch-size <n>', 'run input: batch size for this function', (v) => Number.parseInt(v, 10))
+    .option('--batch-size <n>', 'run input: batch size for this function', intOption('--batch-size', 1, 10_000))
     .option('--notify-spectator', 'run input (push-cancelled): the "Notify spectator" option')
-    .option('--max-pages <n>', 'run input (feedback): stop after this many pages', (v) => Number.parseInt(v, 10))
+    .option('--max-pages <n>', 'run input (feedback): stop after this many pages', intOption('--max-pages', 1))
     .option('--params <json>', 'run input: S-360 function parameters as JSON (see docs/start-contract.schema.json)')
     .option('--json', 'print JSON');
 }

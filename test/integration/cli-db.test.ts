@@ -113,6 +113,35 @@ void describe('CLI db/interface on PostgreSQL (DATABASE_URL)', () => {
     assert.match(human.stdout, /10 tickets created, 3010 in total/);
   });
 
+  void test('interface add refuses URL credentials (never echoed) and a name with a control character', async () => {
+    const add = (name: string, url: string) => cli(['interface', 'add', '--name', name, '--url', url, '--login', 'admin@org.example', '--api-key-env', 'TIXNGO_API_KEY'], { ...env, TIXNGO_API_KEY: API_KEY });
+    // The query and fragment cases are in test/unit/interface-validation.test.ts.
+    const [creds, tab] = await Promise.all([
+      add('creds', 'https://ops:pw-in-url-7Yq@pp5-api.tixngo.io/v3/organizer/tickets'),
+      add('ta\tb', 'https://pp5-api.tixngo.io/v3/organizer/tickets'),
+    ]);
+    assertOneLineError(creds, /url: must not contain a user name or password/);
+    assert.ok(!creds.stderr.includes('pw-in-url-7Yq'));
+    assertOneLineError(tab, /name: character 3 is not printable \(U\+0009\)/);
+    assert.equal(await interfaceCount(db.url), 1, 'only the interface added before');
+  });
+
+  void test('interface list and show mask credentials of a URL stored before they were refused', async () => {
+    const k = createKnex({ client: 'pg', connection: db.url, pool: { min: 0, max: 1 } });
+    try {
+      await k.raw(`insert into tixngo_interface (name, url, login_email, api_key_enc) values ('legacy', 'https://ops:pw-stored-3Kd@pp5-api.tixngo.io/v3/organizer/tickets', 'a@org.example', 'v1:x')`);
+      const [human, showJson] = await Promise.all([cli(['interface', 'list'], env), cli(['interface', 'show', 'legacy', '--json'], env)]);
+      for (const out of [human, showJson]) {
+        assert.equal(out.code, 0, out.stderr);
+        assert.ok(!out.stdout.includes('pw-stored-3Kd'), out.stdout);
+        assert.match(out.stdout, /https:\/\/ops:\*\*\*@pp5-api\.tixngo\.io\/v3\/organizer\/tickets/);
+      }
+    } finally {
+      await k.raw(`delete from tixngo_interface where name = 'legacy'`);
+      await k.destroy();
+    }
+  });
+
   void test('a bad DATABASE_URL: one-line error naming DATABASE_URL, no password, nothing written', async () => {
     const u = new URL(testServerUrl());
     u.password = 'pw-never-shown';
@@ -124,6 +153,20 @@ void describe('CLI db/interface on PostgreSQL (DATABASE_URL)', () => {
       assertOneLineError(r, /^error: DATABASE_URL: cannot connect to .*does not exist/);
       assert.ok(!r.stderr.includes('pw-never-shown'));
       assert.deepEqual(fs.readdirSync(freshDir), [], 'no key file, no embedded database');
+    } finally {
+      fs.rmSync(freshDir, { recursive: true, force: true });
+    }
+  });
+
+  void test('a password given as a query parameter of DATABASE_URL is masked too', async () => {
+    const u = new URL(testServerUrl());
+    u.pathname = '/s360_no_such_database';
+    u.search = '?application_name=s360-cli-test&password=pw-in-query-never-shown';
+    const freshDir = fs.mkdtempSync(path.join(os.tmpdir(), 's360-cli-'));
+    try {
+      const r = await cli(['interface', 'list'], { DATABASE_URL: u.toString(), DATA_DIR: freshDir });
+      assertOneLineError(r, /^error: DATABASE_URL: cannot connect to .*password=\*\*\*.*does not exist/);
+      assert.ok(!r.stderr.includes('pw-in-query-never-shown'));
     } finally {
       fs.rmSync(freshDir, { recursive: true, force: true });
     }

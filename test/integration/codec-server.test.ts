@@ -1,16 +1,18 @@
-// The codec server over real HTTP: round trip, bearer token, CORS limited to the UI origin, browser sign-in, logs
-// without plaintext, and the CLI refusing to start without a token outside --dev.
+// The codec server over real HTTP: round trip, bearer token, CORS limited to the UI origin, browser sign-in, 413 on
+// oversized bodies, throttled token guesses, logs without plaintext, and the CLI refusing to start without a usable
+// token outside --dev and printing the address it really listens on.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { EncryptionCodec } from '../../codec/encryption-codec';
 import { loadCodecKeys } from '../../codec/keys';
-import { payloadFromJson, payloadToJson, startCodecServer, type RunningCodecServer } from '../../codec/server';
+import { FailureThrottle, MAX_BODY_BYTES, payloadFromJson, payloadToJson, startCodecServer, type RunningCodecServer } from '../../codec/server';
 import { createLogger, memoryDestination } from '../../observability/logger';
 
 const UI = 'http://localhost:8233';
@@ -113,11 +115,86 @@ describe('codec server', () => {
     assert.equal(forged.status, 401);
   });
 
+  test('a body above the limit: 413 answered (no connection reset), the server keeps serving', async () => {
+    const big = Buffer.alloc(MAX_BODY_BYTES + 1, 0x20);
+    const res = await fetch(`${server.url}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: big });
+    assert.equal(res.status, 413);
+    assert.match(((await res.json()) as { error: string }).error, new RegExp(`${MAX_BODY_BYTES} bytes`));
+    // Announced too large: refused without reading it.
+    const announced = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${server.url}/login`, { method: 'POST', headers: { 'content-length': String(MAX_BODY_BYTES * 4), 'content-type': 'application/x-www-form-urlencoded' } }, (r) => {
+        r.resume();
+        resolve(r.statusCode ?? 0);
+        req.destroy();
+      });
+      req.on('error', reject);
+      req.write('token=');
+    });
+    assert.equal(announced, 413);
+    const ok = await post('/decode', [plainJson()], { authorization: `Bearer ${TOKEN}` });
+    assert.equal(ok.status, 200);
+  });
+
   test('logs name requests, never payloads, names, e-mails or the token', () => {
     const lines = logs.lines();
     assert.ok(lines.some((l) => l.msg === 'codec request' && l.path === '/decode' && l.status === 200 && l.payloads === 1));
     const all = JSON.stringify(lines);
     for (const s of [holder.email, holder.firstName, holder.lastName, TOKEN]) assert.ok(!all.includes(s), `${s} in the logs`);
+  });
+});
+
+describe('codec server throttling and token checks', () => {
+  test('after 5 failed bearer attempts or sign-ins from one address within a minute: 429 with Retry-After, even for the right token', async () => {
+    const own = await startCodecServer({ codec, token: TOKEN, allowedOrigins: [UI], host: '127.0.0.1', port: 0 });
+    try {
+      const dec = (authorization?: string) =>
+        fetch(`${own.url}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: body([plainJson()]) });
+      const login = (token: string) => fetch(`${own.url}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }).toString() });
+      // No credential at all is not a guess: never counted.
+      for (let i = 0; i < 8; i++) assert.equal((await dec()).status, 401);
+      assert.equal((await dec(`Bearer ${TOKEN}`)).status, 200);
+      for (let i = 0; i < 3; i++) assert.equal((await dec(`Bearer wrong-token-${i}-0123456789`)).status, 401);
+      for (let i = 0; i < 2; i++) assert.equal((await login(`wrong-login-${i}-0123456789`)).status, 401);
+      for (const res of [await dec(`Bearer ${TOKEN}`), await login(TOKEN), await dec('Bearer another-wrong-token-0123')]) {
+        assert.equal(res.status, 429);
+        const after = Number(res.headers.get('retry-after'));
+        assert.ok(Number.isInteger(after) && after >= 1 && after <= 60, `Retry-After ${res.headers.get('retry-after')}`);
+        assert.equal(res.headers.get('set-cookie'), null);
+      }
+      assert.equal((await fetch(`${own.url}/health`)).status, 200);
+    } finally {
+      await own.close();
+    }
+  });
+
+  test('the throttle forgets an address when its window ends, and tracks a bounded number of addresses', () => {
+    let now = 0;
+    const t = new FailureThrottle(5, 60_000, 3, () => now);
+    for (let i = 0; i < 5; i++) t.fail('10.0.0.1');
+    assert.equal(t.retryAfterS('10.0.0.1'), 60);
+    now = 59_001;
+    assert.equal(t.retryAfterS('10.0.0.1'), 1);
+    now = 60_000;
+    assert.equal(t.retryAfterS('10.0.0.1'), 0);
+    for (let i = 0; i < 100; i++) t.fail(`10.0.1.${i}`);
+    assert.ok(t.size <= 3, `size ${t.size}`);
+  });
+
+  test('refuses a blank, short or spaced token, naming S360_CODEC_SERVER_TOKEN', async () => {
+    for (const token of ['', ' '.repeat(24), 'short', `${'a'.repeat(10)}      `, 'abcdefgh ijklmnopq']) {
+      await assert.rejects(startCodecServer({ codec, token, allowedOrigins: [UI], host: '127.0.0.1', port: 0 }), /S360_CODEC_SERVER_TOKEN: expected at least 16 characters, without spaces/, JSON.stringify(token));
+    }
+  });
+
+  test('reports the address it really listens on', async () => {
+    const any = await startCodecServer({ codec, token: TOKEN, allowedOrigins: [UI], host: '0.0.0.0', port: 0 });
+    try {
+      assert.equal(any.address, `0.0.0.0:${any.port}`);
+      assert.notEqual(any.port, 0);
+      assert.equal(any.url, `http://127.0.0.1:${any.port}`);
+    } finally {
+      await any.close();
+    }
   });
 });
 
@@ -150,5 +227,15 @@ describe('codec-server command', () => {
     const given = await run(['--port', '0'], { S360_CODEC_SERVER_TOKEN: TOKEN }, /browser sign-in/);
     assert.match(given.stderr, /codec server on/);
     assert.ok(!given.stderr.includes(TOKEN), 'a configured token is never printed');
+  });
+
+  test('refuses a short or blank token at start, naming the variable; prints the address it really binds', async () => {
+    for (const token of ['too-short', ' '.repeat(20)]) {
+      const r = await run(['--port', '0'], { S360_CODEC_SERVER_TOKEN: token });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /S360_CODEC_SERVER_TOKEN: expected at least 16 characters/);
+    }
+    const wide = await run(['--port', '0', '--host', '0.0.0.0'], { S360_CODEC_SERVER_TOKEN: TOKEN }, /browser sign-in/);
+    assert.match(wide.stderr, /listening on 0\.0\.0\.0:[1-9]\d*/);
   });
 });

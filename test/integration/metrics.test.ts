@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { loadConfig } from '../../config';
+import { createMetrics, startMetricsServer } from '../../observability/metrics';
 import { seed } from '../../db/seed';
 import { freePort } from '../../temporal/dev-server';
 import { createStack, eventually, type Stack } from '../helpers/stack';
@@ -36,6 +37,22 @@ function series(text: string, name: string): number {
   assert.ok(line, `no series ${name}`);
   return Number(line.slice(name.length + 1));
 }
+
+test('by default /metrics listens on 127.0.0.1 only; METRICS_HOST exposes it', async () => {
+  const m = await startMetricsServer({ host: loadConfig({}).METRICS_HOST, port: 0, metrics: createMetrics({ processMetrics: false }) });
+  try {
+    assert.match(m.address, /^127\.0\.0\.1:[1-9]\d*$/);
+    assert.equal((await fetch(m.url)).status, 200);
+  } finally {
+    await m.close();
+  }
+  const everywhere = await startMetricsServer({ host: loadConfig({ METRICS_HOST: '0.0.0.0' }).METRICS_HOST, port: 0, metrics: createMetrics({ processMetrics: false }) });
+  try {
+    assert.match(everywhere.address, /^0\.0\.0\.0:[1-9]\d*$/);
+  } finally {
+    await everywhere.close();
+  }
+});
 
 test('after a run, /metrics shows the per-function counters with the values of its summary, and the SDK metrics', { timeout: 180_000 }, async () => {
   s = await createStack({ inProcessWorker: false });
