@@ -26,14 +26,16 @@ import type { Repository } from '../db/repository';
 import type { InterfaceRow, TicketPayloadRow } from '../db/types';
 import type { SecretKey } from '../db/secrets';
 import { TixngoClient, TixngoError, type TicketOutcome } from '../tixngo/client';
-import { cardEventSignal, ticketEventSignal, type LifecycleOptions, type TicketEvent } from '../workflows/messages';
+import type { NotifyResult } from '../common/functions';
+import type { LifecycleOptions, TicketEvent } from '../common/lifecycle';
+import { cardEventSignal, ticketEventSignal } from '../workflows/messages';
 import { toFailure } from './failures';
 import { buildPrivilegePayload, buildTicketPayload, showDeletedTicketFor } from './payload';
 import { chunks, matchesFilters, missingHolderFields, skipper } from './params';
 import { splitTicketRefs } from '../contract/function-params';
 import { formatIssues, injectionTicketSchema, issuePath } from '../tixngo/contract';
 import { createNotifyActivities, type Mailer } from './notify';
-import type { Activities, BatchInput, BatchResultBase, InterfaceInfo, NotifyResult } from './types';
+import type { Activities, BatchInput, BatchResultBase, InterfaceInfo } from './types';
 
 export interface ActivityDeps {
   repo: Repository;

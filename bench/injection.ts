@@ -44,7 +44,7 @@ import { ensureTemporalCli } from '../temporal/cli-binary';
 import { freePort, startDevServer, type DevServer } from '../temporal/dev-server';
 import { TixngoClient } from '../tixngo/client';
 import { DEFAULT_TUNING, createWorkers, installRuntime, type WorkerTuning } from '../workers/worker';
-import type { FunctionRunSummary } from '../workflows/messages';
+import type { FunctionRunSummary } from '../common/functions';
 
 const ROOT = path.resolve(__dirname, '..');
 const WORKER_CHILD_FLAG = '--bench-worker-child';

@@ -34,7 +34,7 @@ import { functionScheduleId, functionWorkflowId } from '../common/ids';
 import { EventCodeKey, InterfaceFunctionKey, InterfaceNameKey } from '../common/search-attributes';
 import { functionRunInputSchema } from '../contract/start-contract';
 import { FUNCTIONS } from '../cli/commands/run';
-import type { FunctionRunInput } from '../workflows/messages';
+import type { FunctionRunInput } from '../common/functions';
 
 export type Launch = 'automatic' | 'manual';
 export const LAUNCHES: readonly Launch[] = ['automatic', 'manual'];

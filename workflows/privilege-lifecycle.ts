@@ -5,17 +5,8 @@
 import { allHandlersFinished, condition, continueAsNew, setHandler, upsertSearchAttributes, log } from '@temporalio/workflow';
 import { ERR_NOT_ELIGIBLE } from '../common/errors';
 import { LifecycleStepKey, NeedsAttentionKey } from '../common/search-attributes';
-import {
-  cardEventSignal,
-  getCardStateQuery,
-  requestRetryUpdate,
-  retrySignal,
-  type CardEvent,
-  type CardState,
-  type LifecycleError,
-  type PrivilegeLifecycleInput,
-  type RetryResult,
-} from './messages';
+import type { CardEvent, CardState, LifecycleError, PrivilegeLifecycleInput, RetryResult } from '../common/lifecycle';
+import { cardEventSignal, getCardStateQuery, requestRetryUpdate, retrySignal } from './messages';
 import { activities, continueAsNewDue, extractError, nowIso } from './support';
 
 export async function privilegeLifecycle(input: PrivilegeLifecycleInput): Promise<CardState> {

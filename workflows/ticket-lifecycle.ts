@@ -19,19 +19,8 @@ import {
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { ERR_DELETION_NOT_CONFIRMED, ERR_NOT_ELIGIBLE } from '../common/errors';
 import { LifecycleStepKey, NeedsAttentionKey, S360StatusKey, TixngoStatusKey } from '../common/search-attributes';
-import {
-  cancelSignal,
-  controlSignal,
-  getStateQuery,
-  requestRetryUpdate,
-  retrySignal,
-  ticketEventSignal,
-  type LifecycleError,
-  type RetryResult,
-  type TicketEvent,
-  type TicketLifecycleInput,
-  type TicketState,
-} from './messages';
+import type { LifecycleError, RetryResult, TicketEvent, TicketLifecycleInput, TicketState } from '../common/lifecycle';
+import { cancelSignal, controlSignal, getStateQuery, requestRetryUpdate, retrySignal, ticketEventSignal } from './messages';
 import { activities, continueAsNewDue, extractError, nowIso } from './support';
 import { durationText } from './time';
 

@@ -7,7 +7,8 @@ import { loadConfig } from '../../config';
 import { RefusedError } from '../../db/repository';
 import { loadSecretKey } from '../../db/secrets';
 import { reconcileEvent } from '../../ops/reconcile';
-import { getStateQuery, requestRetryUpdate, type TicketState } from '../../workflows/messages';
+import type { TicketState } from '../../common/lifecycle';
+import { getStateQuery, requestRetryUpdate } from '../../workflows/messages';
 import { withClient, withRepo } from '../context';
 import { CliError, output, table } from '../util';
 

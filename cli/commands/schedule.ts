@@ -22,7 +22,7 @@ import {
   type Launch,
   type ScheduleChanges,
 } from '../../temporal/schedules';
-import type { FunctionRunInput } from '../../workflows/messages';
+import type { FunctionRunInput } from '../../common/functions';
 import { withClient, withRepo } from '../context';
 import { CliError, output, table } from '../util';
 import { FUNCTIONS } from './run';

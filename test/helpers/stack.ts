@@ -8,7 +8,7 @@ import type { Mailer } from '../../activities/notify';
 import { createRepository, type Repository } from '../../db/repository';
 import type { SecretKey } from '../../db/secrets';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server';
-import type { FunctionRunInput, FunctionRunSummary } from '../../workflows/messages';
+import type { FunctionRunInput, FunctionRunSummary } from '../../common/functions';
 import { startFunction, waitForRun } from '../../cli/commands/run';
 import { createWorkers, installRuntime, type Workers } from '../../workers/worker';
 import { randomSecretKey, withTestDb, type Backend, type TestDb } from './db';
