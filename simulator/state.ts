@@ -25,7 +25,7 @@ import {
   type SearchPrivilegesResponse,
   type SearchTicketsResponse,
   type TicketItemResult,
-  type TicketState,
+  type TixngoTicket,
 } from '../tixngo/contract';
 
 export type HistoryAction =
@@ -312,7 +312,7 @@ export class SimulatorState {
   // ------------------------------------------------------------------------------------------
 
   searchTickets(ticketIds: readonly string[]): SearchTicketsResponse {
-    const tickets: TicketState[] = [];
+    const tickets: TixngoTicket[] = [];
     const notFound: string[] = [];
     const seen = new Set<string>();
     for (const id of ticketIds) {
@@ -550,7 +550,7 @@ export class SimulatorState {
     return t;
   }
 
-  download(ticketId: string): TicketState {
+  download(ticketId: string): TixngoTicket {
     const t = this.#walletTicket(ticketId, 'download');
     const at = nowIso();
     if (t.status === 'INJECTED') {
@@ -568,7 +568,7 @@ export class SimulatorState {
     return stateOf(t);
   }
 
-  activate(ticketId: string, method: ActivationMethod = 'ONLINE'): TicketState {
+  activate(ticketId: string, method: ActivationMethod = 'ONLINE'): TixngoTicket {
     const t = this.#walletTicket(ticketId, 'activate');
     if (!IN_WALLET_IDLE.has(t.status)) {
       const why =
@@ -589,7 +589,7 @@ export class SimulatorState {
     return stateOf(t);
   }
 
-  assign(ticketId: string, holder: Holder): TicketState {
+  assign(ticketId: string, holder: Holder): TixngoTicket {
     const t = this.#walletTicket(ticketId, 'assign');
     if (!IN_WALLET_IDLE.has(t.status)) throw refused(t, 'assign', t.status === 'INJECTED' ? 'the ticket is not in a wallet yet' : 'not allowed in this status');
     t.ticketHolder = holder;
@@ -599,7 +599,7 @@ export class SimulatorState {
     return stateOf(t);
   }
 
-  transfer(ticketId: string, to: Person): TicketState {
+  transfer(ticketId: string, to: Person): TixngoTicket {
     const t = this.#walletTicket(ticketId, 'transfer');
     if (t.status === 'CONTROLLED') throw refused(t, 'transfer', 'a controlled ticket cannot be transferred');
     if (t.status === 'INJECTED') throw refused(t, 'transfer', 'the ticket is not in a wallet yet');
@@ -613,7 +613,7 @@ export class SimulatorState {
     return stateOf(t);
   }
 
-  accept(ticketId: string): TicketState {
+  accept(ticketId: string): TixngoTicket {
     const t = this.#walletTicket(ticketId, 'accept');
     if (t.status !== 'PENDING_TRANSFER' || !t.pendingTransferTo) throw refused(t, 'accept', 'no transfer is pending');
     const to = t.pendingTransferTo;
@@ -631,7 +631,7 @@ export class SimulatorState {
     return stateOf(t);
   }
 
-  reject(ticketId: string): TicketState {
+  reject(ticketId: string): TixngoTicket {
     const t = this.#walletTicket(ticketId, 'reject');
     if (t.status !== 'PENDING_TRANSFER') throw refused(t, 'reject', 'no transfer is pending');
     t.pendingTransferTo = null;
@@ -682,7 +682,7 @@ export class SimulatorState {
   // Admin views
   // ------------------------------------------------------------------------------------------
 
-  adminTicket(ticketId: string): (TicketState & { injectCount: number; history: HistoryEntry[] }) | undefined {
+  adminTicket(ticketId: string): (TixngoTicket & { injectCount: number; history: HistoryEntry[] }) | undefined {
     const t = this.tickets.get(ticketId);
     if (!t) return undefined;
     return { ...stateOf(t), injectCount: t.injectCount, history: t.history };
@@ -783,8 +783,8 @@ export class SimulatorState {
 }
 
 /** The public state of a ticket (what read-by-id and the diff feed return). */
-export function stateOf(t: SimTicket): TicketState {
-  const s: TicketState = {
+export function stateOf(t: SimTicket): TixngoTicket {
+  const s: TixngoTicket = {
     ticketId: t.ticketId,
     eventId: t.eventId,
     status: t.status,
