@@ -23,9 +23,9 @@ import {
   type ScheduleChanges,
 } from '../../temporal/schedules';
 import type { FunctionRunInput } from '../../common/functions';
+import { FUNCTIONS } from '../../temporal/functions';
 import { withClient, withRepo } from '../context';
 import { CliError, output, table } from '../util';
-import { FUNCTIONS } from './run';
 
 interface DefinitionOptions {
   interface: string;
