@@ -1,7 +1,7 @@
 // `temporal-cli`: find or build the Temporal CLI; `setup`: register the search attributes on the namespace.
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
-import { ensureTemporalCli } from '../../temporal/cli-binary';
+import { ensureTemporalCli } from '../../tooling/temporal-cli';
 import { registerSearchAttributes } from '../../temporal/connection';
 import { withClient } from '../context';
 import { CliError, output } from '../util';
