@@ -41,7 +41,8 @@ import { parseSecretKey, secretKeyFromBytes, type SecretKey } from '../db/secret
 import { seed } from '../db/seed';
 import { ensureTemporalCli } from '../tooling/temporal-cli';
 import { startFunction } from '../temporal/functions';
-import { freePort, startDevServer, type DevServer } from '../tooling/dev-server';
+import { freePort } from '../temporal/ports';
+import { startDevServer, type DevServer } from '../tooling/dev-server';
 import { TixngoClient } from '../tixngo/client';
 import { DEFAULT_TUNING, createWorkers, installRuntime, type WorkerTuning } from '../workers/worker';
 import type { FunctionRunSummary } from '../common/functions';

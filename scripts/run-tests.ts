@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureTemporalCli } from '../tooling/temporal-cli';
-import { freePort, startDevServer, type DevServer } from '../tooling/dev-server';
+import { freePort } from '../temporal/ports';
+import { startDevServer, type DevServer } from '../tooling/dev-server';
 
 const root = path.resolve(__dirname, '..');
 

@@ -1,9 +1,9 @@
 // Starts and stops `temporal server start-dev` as a child process, for `dev`, the test runner and benchmarks.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { searchAttributeCliSpecs } from '../common/search-attributes';
+import { portAnswers } from '../temporal/ports';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -33,18 +33,6 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 /** Stops a dev server a crashed run left behind (its pid file names a live `temporal` process). */
 function killStale(pidFile: string): void {
   let pid: number;
@@ -60,19 +48,6 @@ function killStale(pidFile: string): void {
     // gone already, or not Linux: nothing to do
   }
   fs.rmSync(pidFile, { force: true });
-}
-
-export function portAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host, port });
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(timeoutMs, () => done(false));
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
-  });
 }
 
 export function devServerArgs(opts: DevServerOptions): string[] {

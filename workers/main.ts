@@ -13,7 +13,7 @@ import { loadSecretKey } from '../db/secrets';
 import { getLogger } from '../observability/logger';
 import { createMetrics, instrumentActivities, startMetricsServer, type MetricsServer, type ProductMetrics } from '../observability/metrics';
 import { connectClient } from '../temporal/connection';
-import { freePort } from '../tooling/dev-server';
+import { freePort } from '../temporal/ports';
 import { coreMetricsUrl, createWorkers, installRuntime, type Workers } from './worker';
 
 export interface RunningWorker {

@@ -23,7 +23,8 @@ import { startDevCodecServer, type DevCodecServer } from '../../codec/dev-codec-
 import { getLogger } from '../../observability/logger';
 import { ensureTemporalCli } from '../../tooling/temporal-cli';
 import { connectClient, registerSearchAttributes } from '../../temporal/connection';
-import { portAnswers, startDevServer } from '../../tooling/dev-server';
+import { portAnswers } from '../../temporal/ports';
+import { startDevServer } from '../../tooling/dev-server';
 import { startWorker } from '../../workers/main';
 import { demoScheduleDefinitions, upsertFunctionSchedule, type Launch } from '../../temporal/schedules';
 import { openDatabase } from '../context';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { loadConfig } from '../../config';
 import { seed } from '../../db/seed';
-import { freePort } from '../../tooling/dev-server';
+import { freePort } from '../../temporal/ports';
 import { createStack, eventually, type Stack } from '../helpers/stack';
 
 let s: Stack | undefined;

@@ -16,7 +16,8 @@ import { ticketWorkflowId } from '../../common/ids';
 import { seed } from '../../db/seed';
 import { createLogger, memoryDestination } from '../../observability/logger';
 import { ensureTemporalCli } from '../../tooling/temporal-cli';
-import { freePort, portAnswers, startDevServer, type DevServer } from '../../tooling/dev-server';
+import { freePort, portAnswers } from '../../temporal/ports';
+import { startDevServer, type DevServer } from '../../tooling/dev-server';
 import { getStateQuery } from '../../workflows/messages';
 import { createStack, eventually, type Stack } from '../helpers/stack';
 
