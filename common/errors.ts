@@ -15,8 +15,6 @@ export const ERR_TIXNGO_NOT_FOUND = 'TixngoNotFound';
 export const ERR_TIXNGO_CONFLICT = 'TixngoConflict';
 /** A response that does not match the contract (malformed JSON, missing field). */
 export const ERR_TIXNGO_BAD_RESPONSE = 'TixngoBadResponse';
-/** Deletion still DELETION_PENDING: benign, the retry policy is the poll cadence. */
-export const ERR_DELETION_PENDING = 'DeletionPending';
 /** S-360 data that cannot be sent (missing mandatory field) - names the ticket and the field. */
 export const ERR_INVALID_TICKET_DATA = 'InvalidTicketData';
 /** Misconfiguration (unknown interface, bad URL, missing key). */

@@ -2,7 +2,7 @@
 // and the continue-as-new test hook. Workflow-sandbox safe.
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/types';
-import { ERR_CONFIG, NON_RETRYABLE_ERROR_TYPES } from '../common/errors';
+import { NON_RETRYABLE_ERROR_TYPES } from '../common/errors';
 import { fanoutTaskQueue } from '../common/ids';
 
 /** S-360 database work: short, retried quickly. */
@@ -74,10 +74,6 @@ export function extractError(err: unknown): ExtractedError {
 export function continueAsNewDue(maxHistoryEvents?: number): boolean {
   const info = workflowInfo();
   return info.continueAsNewSuggested || info.historyLength >= (maxHistoryEvents ?? 5_000);
-}
-
-export function configFailure(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: ERR_CONFIG, message, nonRetryable: true });
 }
 
 export const nowIso = (): string => new Date().toISOString();
