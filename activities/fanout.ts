@@ -15,9 +15,11 @@ import {
   TicketIdKey,
   TixngoStatusKey,
 } from '../common/search-attributes';
-import { cardEventSignal, ticketEventSignal, type CardEvent, type LifecycleOptions, type TicketEvent } from '../workflows/messages';
+import type { CardEvent, LifecycleOptions, TicketEvent } from '../common/lifecycle';
+import type { NotifyResult } from '../common/functions';
+import { cardEventSignal, ticketEventSignal } from '../workflows/messages';
 import type { ActivityContext } from './context';
-import type { FanoutActivities, NotifyResult } from './types';
+import type { FanoutActivities } from './types';
 
 export function createFanoutActivities(ctx: ActivityContext): FanoutActivities {
   const { repo, deps } = ctx;

@@ -1,5 +1,6 @@
 // How the S-360 function parameters select tickets (pure, unit tested).
-import type { FunctionParams, HolderField } from '../contract/function-params';
+import type { HolderField } from '../common/domain';
+import type { FunctionParams } from '../common/functions';
 import { splitTicketRefs } from '../contract/function-params';
 import type { TicketPayloadRow } from '../db/types';
 

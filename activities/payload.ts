@@ -2,7 +2,7 @@
 // payload against the contract and refuses, per ticket and before any call, what misses a mandatory field
 // (enforceMandatoryParameters, §3.1.3), naming the field.
 import type { CardPayloadRow, CustomParams, TicketPayloadRow } from '../db/types';
-import type { InjectionTicketInput, PrivilegeInstanceInput } from '../tixngo/client';
+import type { InjectionTicketInput, PrivilegeInstanceInput } from '../tixngo/contract';
 
 const HOUR = 3_600_000;
 

@@ -1,7 +1,7 @@
 // The activity contract as the workflows see it. Implemented in activities/*.ts; workflows import types only.
 import type { InterfaceFunction, TixngoStatus, ExecutionOutcome } from '../common/domain';
-import type { FunctionParams } from '../contract/function-params';
-import type { CardEvent, FunctionCounts, ItemFailure, LifecycleOptions, TicketEvent } from '../workflows/messages';
+import type { FunctionCounts, FunctionParams, ItemFailure, NotifyResult } from '../common/functions';
+import type { CardEvent, LifecycleOptions, TicketEvent } from '../common/lifecycle';
 
 export interface InterfaceInfo {
   interfaceId: string;
@@ -90,11 +90,6 @@ export interface NotifyInjectedResult extends NotifyResult {
 export interface NotifyCardsInput {
   interfaceName: string;
   items: { cardId: string; productCode: string; event: CardEvent }[];
-}
-export interface NotifyResult {
-  notified: number;
-  /** Workflows already closed (e.g. a DELETED ticket): nothing to deliver. */
-  closed: number;
 }
 
 /** A function run that needs a person: ended ERROR or WARNING, or failed (the workflow rethrows). */

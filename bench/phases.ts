@@ -10,7 +10,7 @@ import { buildTicketPayload } from '../activities/payload';
 import type { Repository } from '../db/repo';
 import type { SecretKey } from '../config/secrets';
 import { TixngoClient } from '../tixngo/client';
-import type { FunctionRunSummary } from '../workflows/messages';
+import type { FunctionRunSummary } from '../common/functions';
 import { NAMESPACE, type CeilingResult, type InjectionBenchOptions } from './config';
 import { processCpuSeconds, type Pids } from './proc-sampler';
 import { sleep } from './processes';

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { knex as createKnex, type Knex } from 'knex';
 import { closeDb, createDb } from '../db/connection';
 import { migrateLatest } from '../db/migrate';
-import { freePort, startDevServer, type DevServer } from '../temporal/dev-server';
+import { freePort } from '../temporal/ports';
+import { startDevServer, type DevServer } from '../tooling/dev-server';
 import { ROOT, type DevServerBenchOptions } from './config';
 
 /** Everything started is registered here, undone in reverse order, once. */

@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import fetch from 'node-fetch';
-import { TixngoClient, type InjectionTicketInput } from '../tixngo/client';
+import { TixngoClient } from '../tixngo/client';
+import type { InjectionTicketInput } from '../tixngo/contract';
 
 const root = path.resolve(__dirname, '..');
 

@@ -13,6 +13,13 @@ export class CliError extends Error {
   }
 }
 
+/** Turns any error into a one-line CliError (ConfigError and CliError pass through). */
+export function toCliError(err: unknown): Error {
+  const e = err as Error;
+  if (err instanceof CliError || e?.name === 'ConfigError') return e;
+  return new CliError(String(e?.message ?? err).replace(/\s+/g, ' ').trim());
+}
+
 /** Prints data as JSON (for --json) or as the given human text. */
 export function output(json: boolean | undefined, data: unknown, human: () => string): void {
   if (json) process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);

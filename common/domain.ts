@@ -13,6 +13,11 @@ export type S360CardStatus = (typeof S360_CARD_STATUSES)[number];
 export const PRODUCT_KINDS = ['event', 'match', 'open-pass', 'service'] as const;
 export type ProductKind = (typeof PRODUCT_KINDS)[number];
 
+/** Holder fields a function can require before injecting (S-360 also offers BIRTH_REGION and BIRTH_PLACE; this
+ * S-360 model does not store them, so they are refused rather than silently holding every ticket back). */
+export const HOLDER_FIELDS = ['FIRSTNAME', 'LASTNAME', 'BIRTHDATE', 'ID_NUMBER', 'COUNTRY_CODE'] as const;
+export type HolderField = (typeof HOLDER_FIELDS)[number];
+
 /** Card kinds injected as digital privileges (§1.2, §3.5). */
 export const CARD_KINDS = ['membership', 'season'] as const;
 export type CardKind = (typeof CARD_KINDS)[number];

@@ -15,8 +15,6 @@ export const ERR_TIXNGO_NOT_FOUND = 'TixngoNotFound';
 export const ERR_TIXNGO_CONFLICT = 'TixngoConflict';
 /** A response that does not match the contract (malformed JSON, missing field). */
 export const ERR_TIXNGO_BAD_RESPONSE = 'TixngoBadResponse';
-/** Deletion still DELETION_PENDING: benign, the retry policy is the poll cadence. */
-export const ERR_DELETION_PENDING = 'DeletionPending';
 /** S-360 data that cannot be sent (missing mandatory field) - names the ticket and the field. */
 export const ERR_INVALID_TICKET_DATA = 'InvalidTicketData';
 /** Misconfiguration (unknown interface, bad URL, missing key). */
@@ -42,3 +40,6 @@ export const NON_RETRYABLE_ERROR_TYPES = [
 export const ERR_DELETION_NOT_CONFIRMED = 'DeletionNotConfirmed';
 /** A ticket the lifecycle expected to act on is not in the state S-360 or TIXNGO needs for it. */
 export const ERR_NOT_ELIGIBLE = 'NotEligible';
+
+/** A retry was requested but the ticket or card has nothing to retry (the requestRetry update's validator refuses it). */
+export const ERR_NOTHING_TO_RETRY = 'NothingToRetry';

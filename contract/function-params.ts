@@ -1,12 +1,7 @@
 // The S-360 function parameters (§3.0, §3.1) that change behaviour, validated with zod at the edge (CLI, schedules);
 // workflows carry the parsed, JSON-plain values. The interface custom parameters (§4) are in db/custom-params.ts.
 import { z } from 'zod';
-import { PRODUCT_KINDS } from '../common/domain';
-
-// S-360 also offers BIRTH_REGION and BIRTH_PLACE; this S-360 model does not store them, so they are refused here
-// rather than silently holding every ticket back.
-export const HOLDER_FIELDS = ['FIRSTNAME', 'LASTNAME', 'BIRTHDATE', 'ID_NUMBER', 'COUNTRY_CODE'] as const;
-export type HolderField = (typeof HOLDER_FIELDS)[number];
+import { HOLDER_FIELDS, PRODUCT_KINDS } from '../common/domain';
 
 const list = <T extends z.ZodType>(item: T) => z.array(item).min(1).max(10_000);
 
@@ -95,7 +90,6 @@ export const functionParamsSchema = z
     simulationMode: z.boolean().optional().describe('build and check everything, send nothing to TIXNGO, mark nothing'),
   })
   .strict();
-export type FunctionParams = z.infer<typeof functionParamsSchema>;
 
 /** `id:123` -> S-360 id 123; anything else is a ticket (tax) number. */
 export function splitTicketRefs(refs: readonly string[] = []): { ids: string[]; taxNumbers: string[] } {

@@ -1,21 +1,12 @@
 // The start contract for S-360 (or any Temporal client, in any language): zod schemas of every workflow input,
 // signal, update and result that crosses the boundary. They validate at the edge (CLI, scripts) and generate
 // docs/start-contract.schema.json. Workflow code never imports zod; the assignability checks at the bottom keep
-// these schemas and the TypeScript types of workflows/messages.ts in step.
+// these schemas and the TypeScript types of common/lifecycle.ts and common/functions.ts in step.
 import { z } from 'zod';
 import { functionParamsSchema } from './function-params';
 import { EXECUTION_OUTCOMES, INTERFACE_FUNCTIONS, S360_TICKET_STATUSES, TIXNGO_STATUSES } from '../common/domain';
-import type {
-  CancelRequest,
-  ControlRequest,
-  FunctionRunInput,
-  FunctionRunSummary,
-  PrivilegeLifecycleInput,
-  RetryResult,
-  TicketEvent,
-  TicketLifecycleInput,
-  TicketState,
-} from '../workflows/messages';
+import type { FunctionParams, FunctionRunInput, FunctionRunSummary } from '../common/functions';
+import type { CancelRequest, ControlRequest, PrivilegeLifecycleInput, RetryResult, TicketEvent, TicketLifecycleInput, TicketState } from '../common/lifecycle';
 
 const ms = z.number().int().positive();
 const tixngoStatus = z.enum(TIXNGO_STATUSES);
@@ -138,6 +129,7 @@ export function startContractJsonSchema(): Record<string, unknown> {
 // Compile-time checks: a value valid for a schema is a valid value of the workflow's type, and back.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const checks: [
+  Same<z.infer<typeof functionParamsSchema>, FunctionParams>,
   Same<z.infer<typeof functionRunInputSchema>, Omit<FunctionRunInput, 'progress'>>,
   Same<z.infer<typeof cancelRequestSchema>, CancelRequest>,
   Same<z.infer<typeof controlRequestSchema>, ControlRequest>,
@@ -147,5 +139,5 @@ const checks: [
   Same<z.infer<typeof ticketEventSchema>, TicketEvent>,
   Same<z.infer<typeof ticketLifecycleInputSchema>, Omit<TicketLifecycleInput, 'state' | 'pendingEvents'>>,
   Same<z.infer<typeof privilegeLifecycleInputSchema>, Omit<PrivilegeLifecycleInput, 'state' | 'pendingEvents' | 'options'>>,
-] = [true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true];
 void checks;

@@ -7,8 +7,9 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureTemporalCli } from '../temporal/cli-binary';
-import { freePort, startDevServer, type DevServer } from '../temporal/dev-server';
+import { ensureTemporalCli } from '../tooling/temporal-cli';
+import { freePort } from '../temporal/ports';
+import { startDevServer, type DevServer } from '../tooling/dev-server';
 
 const root = path.resolve(__dirname, '..');
 

@@ -1,7 +1,7 @@
 // Temporal Schedules of the interface functions: the S-360 "schedules" of an interface (§3.0: launch manual or
 // automatic, frequency, start, end). One schedule per function and interface, id `schedule-<function>-<interface>`.
 //
-// Every action starts the function workflow as `s360-tixngo run` does (cli/commands/run.ts startFunction): same
+// Every action starts the function workflow as `s360-tixngo run` does (temporal/functions.ts startFunction): same
 // workflow type, task queue, typed search attributes and validated `FunctionRunInput`; the workflow id is
 // `functionWorkflowId(fn, interface)`, to which the server appends `-<nominal time>` for every scheduled start.
 //
@@ -30,11 +30,11 @@ import {
   type Workflow,
 } from '@temporalio/client';
 import { INTERFACE_FUNCTIONS, type InterfaceFunction } from '../common/domain';
+import type { FunctionRunInput } from '../common/functions';
 import { functionScheduleId, functionWorkflowId } from '../common/ids';
-import { EventCodeKey, InterfaceFunctionKey, InterfaceNameKey } from '../common/search-attributes';
+import { InterfaceFunctionKey, InterfaceNameKey } from '../common/search-attributes';
 import { functionRunInputSchema } from '../contract/start-contract';
-import { FUNCTIONS } from '../cli/commands/run';
-import type { FunctionRunInput } from '../workflows/messages';
+import { FUNCTIONS, functionSearchAttributes } from './functions';
 
 export type Launch = 'automatic' | 'manual';
 export const LAUNCHES: readonly Launch[] = ['automatic', 'manual'];
@@ -138,7 +138,7 @@ function validInput(input: unknown): FunctionRunInput {
   return parsed.data;
 }
 
-/** The start action: the function workflow exactly as `run` starts it (startFunction in cli/commands/run.ts). */
+/** The start action: the function workflow exactly as `run` starts it (startFunction in temporal/functions.ts). */
 function startAction(command: string, input: FunctionRunInput, taskQueue: string): ScheduleOptionsStartWorkflowAction<Workflow> {
   const f = functionOf(command);
   return {
@@ -147,11 +147,7 @@ function startAction(command: string, input: FunctionRunInput, taskQueue: string
     workflowId: functionWorkflowId(f.fn, input.interfaceName),
     taskQueue,
     args: [input],
-    typedSearchAttributes: [
-      { key: InterfaceNameKey, value: input.interfaceName },
-      { key: InterfaceFunctionKey, value: f.fn },
-      ...(input.eventCode ? [{ key: EventCodeKey, value: input.eventCode }] : []),
-    ],
+    typedSearchAttributes: functionSearchAttributes(f.fn, input),
   };
 }
 

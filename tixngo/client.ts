@@ -67,27 +67,6 @@ import {
   type TicketItemResult,
 } from './contract';
 
-export { buildEndpoints, InvalidTixngoUrlError, type Endpoints } from './contract';
-export type {
-  ControlledItem,
-  DeleteItem,
-  DiffEntry,
-  DiffQuery,
-  DiffResponse,
-  InjectionReport,
-  InjectionReportQuery,
-  InjectionTicket,
-  InjectionTicketInput,
-  PrivilegeDefinition,
-  PrivilegeInstanceInput,
-  PrivilegeInstanceState,
-  PrivilegeItemResult,
-  SearchPrivilegesResponse,
-  SearchTicketsResponse,
-  TicketItemResult,
-  TicketState,
-} from './contract';
-
 // ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------

@@ -336,7 +336,8 @@ export const ticketStateSchema = z.object({
   showDeletedTicket: z.boolean().optional(),
   deletionReason: z.string().optional(),
 });
-export type TicketState = z.infer<typeof ticketStateSchema>;
+/** A ticket as TIXNGO reports it (distinct from the ticket workflow's TicketState in common/lifecycle.ts). */
+export type TixngoTicket = z.infer<typeof ticketStateSchema>;
 
 // Read by id (POST …/tickets/search) [GAP -> assumed; needed to reconcile retried injections]
 export const searchTicketsRequestSchema = z.object({

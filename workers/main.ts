@@ -13,7 +13,7 @@ import { loadSecretKey } from '../config/secrets';
 import { getLogger } from '../observability/logger';
 import { createMetrics, instrumentActivities, startMetricsServer, type MetricsServer, type ProductMetrics } from '../observability/metrics';
 import { connectClient } from '../temporal/connection';
-import { freePort } from '../temporal/dev-server';
+import { freePort } from '../temporal/ports';
 import { coreMetricsUrl, createWorkers, installRuntime, tixngoClientFactory, type Workers } from './worker';
 
 export interface RunningWorker {

@@ -6,27 +6,10 @@
 // The tickets are read from S-360 (processed markers of the execution), page by page, so no ticket list goes
 // through workflow history; the cursor is in the activity's heartbeat and in this workflow's input after
 // continue-as-new. Ops see its progress in the UI (id `lifecycles-<interface>-<executionId>`, query getProgress).
-import { continueAsNew, defineQuery, setHandler } from '@temporalio/workflow';
-import type { NotifyResult } from '../activities/types';
-import type { LifecycleOptions } from './messages';
+import { continueAsNew, setHandler } from '@temporalio/workflow';
+import type { InjectionFanoutInput, InjectionFanoutResult, NotifyResult } from '../common/functions';
+import { getFanoutProgressQuery } from './messages';
 import { activities, continueAsNewDue } from './support';
-
-export interface InjectionFanoutInput {
-  interfaceName: string;
-  executionId: string;
-  lifecycleOptions?: LifecycleOptions;
-  /** Tickets per activity (default 5,000). */
-  maxTicketsPerActivity?: number;
-  /** Carried over continue-as-new. */
-  afterId?: string;
-  done?: NotifyResult;
-}
-
-export interface InjectionFanoutResult extends NotifyResult {
-  executionId: string;
-}
-
-export const getFanoutProgressQuery = defineQuery<NotifyResult & { lastTicketId?: string }>('getFanoutProgress');
 
 export async function injectionFanout(input: InjectionFanoutInput): Promise<InjectionFanoutResult> {
   const { fanout } = activities();

@@ -26,14 +26,9 @@ import { injectionFanout } from './fanout';
 import type { BatchResultBase, InterfaceInfo, NotifyRunOutcomeInput } from '../activities/types';
 import type { InterfaceFunction, ExecutionOutcome } from '../common/domain';
 import { ERR_KILL_RATIO } from '../common/errors';
-import {
-  getProgressQuery,
-  type FunctionCounts,
-  type FunctionProgress,
-  type FunctionRunInput,
-  type FunctionRunSummary,
-  type TicketEvent,
-} from './messages';
+import type { FunctionCounts, FunctionProgress, FunctionRunInput, FunctionRunSummary } from '../common/functions';
+import type { TicketEvent } from '../common/lifecycle';
+import { getProgressQuery } from './messages';
 import { activities, continueAsNewDue, extractError, nowIso } from './support';
 
 const MAX_REPORTED_FAILURES = 100;

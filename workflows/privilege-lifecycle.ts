@@ -5,7 +5,8 @@
 // The transitions are the pure reducer in privilege-state.ts; this function runs the commands it returns.
 import { allHandlersFinished, condition, continueAsNew, setHandler, upsertSearchAttributes, log } from '@temporalio/workflow';
 import { LifecycleStepKey, NeedsAttentionKey } from '../common/search-attributes';
-import { cardEventSignal, getCardStateQuery, type CardEvent, type CardState, type PrivilegeLifecycleInput } from './messages';
+import type { CardEvent, CardState, PrivilegeLifecycleInput } from '../common/lifecycle';
+import { cardEventSignal, getCardStateQuery } from './messages';
 import { cardRetry, initialCardState, reduceCard, type CardInput } from './privilege-state';
 import { activities, continueAsNewDue, extractError, setRetryHandlers } from './support';
 

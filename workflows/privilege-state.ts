@@ -3,7 +3,7 @@
 // no clock, no I/O (tested in test/unit/privilege-state.test.ts). The command sequence is what recorded histories
 // replay against: changing it needs `patched()` in the workflow.
 import { ERR_NOT_ELIGIBLE } from '../common/errors';
-import type { CardEvent, CardState, LifecycleError, RetryResult } from './messages';
+import type { CardEvent, CardState, LifecycleError, RetryResult } from '../common/lifecycle';
 import type { ItemError } from './ticket-state';
 
 export interface CardContext {

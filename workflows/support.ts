@@ -2,10 +2,11 @@
 // the continue-as-new test hook and the lifecycles' retry handlers. Workflow-sandbox safe.
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/types';
-import { ERR_CONFIG, NON_RETRYABLE_ERROR_TYPES } from '../common/errors';
+import { NON_RETRYABLE_ERROR_TYPES } from '../common/errors';
 import { fanoutTaskQueue } from '../common/ids';
-import { requestRetryUpdate, retrySignal, type RetryResult } from './messages';
-import { ERR_NOTHING_TO_RETRY } from './ticket-state';
+import type { RetryResult } from '../common/lifecycle';
+import { requestRetryUpdate, retrySignal } from './messages';
+import { ERR_NOTHING_TO_RETRY } from '../common/errors';
 
 /** S-360 database work: short, retried quickly. */
 const dbOptions: ActivityOptions = {
@@ -97,10 +98,6 @@ export function setRetryHandlers(decide: () => RetryResult, request: () => void)
       if (!r.retried) throw ApplicationFailure.create({ type: ERR_NOTHING_TO_RETRY, message: r.message, details: [r], nonRetryable: true });
     },
   });
-}
-
-export function configFailure(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: ERR_CONFIG, message, nonRetryable: true });
 }
 
 export const nowIso = (): string => new Date().toISOString();

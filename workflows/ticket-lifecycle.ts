@@ -21,7 +21,8 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { LifecycleStepKey, NeedsAttentionKey, S360StatusKey, TixngoStatusKey } from '../common/search-attributes';
-import { cancelSignal, controlSignal, getStateQuery, ticketEventSignal, type TicketEvent, type TicketLifecycleInput, type TicketState } from './messages';
+import type { TicketEvent, TicketLifecycleInput, TicketState } from '../common/lifecycle';
+import { cancelSignal, controlSignal, getStateQuery, ticketEventSignal } from './messages';
 import { activities, continueAsNewDue, extractError, setRetryHandlers } from './support';
 import {
   LIFECYCLE_DEFAULTS,

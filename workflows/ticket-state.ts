@@ -10,7 +10,7 @@
 // running workflows break. Such a change needs `patched()` in the workflow.
 import { ERR_DELETION_NOT_CONFIRMED, ERR_NOT_ELIGIBLE } from '../common/errors';
 import type { S360TicketStatus, TixngoStatus } from '../common/domain';
-import type { LifecycleError, LifecycleStep, RetryResult, TicketEvent, TicketState } from './messages';
+import type { LifecycleError, LifecycleStep, RetryResult, TicketEvent, TicketState } from '../common/lifecycle';
 import { durationText } from './time';
 
 export const LIFECYCLE_DEFAULTS = {
@@ -20,8 +20,6 @@ export const LIFECYCLE_DEFAULTS = {
 };
 export type LifecycleTimings = typeof LIFECYCLE_DEFAULTS;
 
-/** ApplicationFailure type of a `requestRetry` refused by its validator. */
-export const ERR_NOTHING_TO_RETRY = 'NothingToRetry';
 
 export interface TicketContext {
   ticketId: string;

@@ -1,49 +1,18 @@
 // `s360-tixngo db …`: migrations, status and sample data of the S-360 database
 // (PostgreSQL when DATABASE_URL is set, else the embedded PGlite under DATA_DIR).
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Knex } from 'knex';
 import { CARD_KINDS, PRODUCT_KINDS, type CardKind, type ProductKind } from '../../common/domain';
 import { loadConfig, maskUrl, type Config } from '../../config';
-import { backendOf, closeDb, createDb, pgliteDir } from '../../db/connection';
+import { backendOf, pgliteDir } from '../../db/connection';
 import { migrateLatest, migrationStatus } from '../../db/migrate';
 import { createRepository } from '../../db/repo';
 import { seed } from '../../db/seed';
-import { CliError, output, table } from '../util';
+import { withDatabase } from '../context';
+import { output, table } from '../util';
 
 /** Where the database lives, for messages (never a password). */
 export function describeDatabase(config: Config): string {
   return config.DATABASE_URL ? `PostgreSQL ${maskUrl(config.DATABASE_URL)}` : `embedded PGlite ${pgliteDir(config.dataDir)}`;
-}
-
-/** Turns any error into a one-line CliError (ConfigError and CliError pass through). */
-export function toCliError(err: unknown): Error {
-  const e = err as Error;
-  if (err instanceof CliError || e?.name === 'ConfigError') return e;
-  return new CliError(String(e?.message ?? err).replace(/\s+/g, ' ').trim());
-}
-
-/**
- * Opens the database, runs `fn`, and always closes it (PGlite would keep the process alive).
- * With `requireMigrated`, a database whose migrations are pending is refused with a hint.
- */
-export async function withDatabase<T>(config: Config, fn: (knex: Knex) => Promise<T>, opts: { requireMigrated?: boolean } = {}): Promise<T> {
-  let knex: Knex;
-  try {
-    knex = await createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
-  } catch (err) {
-    throw toCliError(err);
-  }
-  try {
-    if (opts.requireMigrated) {
-      const { pending } = await migrationStatus(knex);
-      if (pending.length > 0) throw new CliError(`the database has ${pending.length} pending migration(s): run \`s360-tixngo db migrate\` first`);
-    }
-    return await fn(knex);
-  } catch (err) {
-    throw toCliError(err);
-  } finally {
-    await closeDb(knex);
-  }
 }
 
 function positiveInt(name: string, allowZero = false) {

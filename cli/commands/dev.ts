@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { loadConfig, maskUrl, type Config } from '../../config';
-import { backendOf, closeDb, createDb } from '../../db/connection';
+import { backendOf, closeDb } from '../../db/connection';
 import { serveEmbeddedDb } from '../../db/embedded-server';
 import { migrateLatest } from '../../db/migrate';
 import { createRepository } from '../../db/repo';
@@ -21,11 +21,13 @@ import { loadSecretKey } from '../../config/secrets';
 import { startSimulator } from '../../simulator/server';
 import { startDevCodecServer, type DevCodecServer } from '../../codec/dev-codec-server';
 import { getLogger } from '../../observability/logger';
-import { ensureTemporalCli } from '../../temporal/cli-binary';
+import { ensureTemporalCli } from '../../tooling/temporal-cli';
 import { connectClient, registerSearchAttributes } from '../../temporal/connection';
-import { portAnswers, startDevServer } from '../../temporal/dev-server';
+import { portAnswers } from '../../temporal/ports';
+import { startDevServer } from '../../tooling/dev-server';
 import { startWorker } from '../../workers/main';
 import { demoScheduleDefinitions, upsertFunctionSchedule, type Launch } from '../../temporal/schedules';
+import { openDatabase } from '../context';
 import { CliError } from '../util';
 
 export const DEMO_INTERFACE = 'demo';
@@ -106,7 +108,7 @@ export function register(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        const db = await createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
+        const db = await openDatabase(config);
         stoppers.push({ name: 'database', stop: () => closeDb(db) });
         const applied = await migrateLatest(db);
         // The embedded database lives in this process; serve it on loopback so the worker and other terminals

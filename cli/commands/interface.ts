@@ -3,12 +3,11 @@
 // which other users can see in `ps`), stored encrypted and never printed.
 import { Command, Option } from 'commander';
 import { loadConfig, maskUrl } from '../../config';
-import { createRepository } from '../../db/repo';
 import { loadSecretKey } from '../../config/secrets';
 import { INTERFACE_TYPES, type InterfaceRow, type InterfaceType } from '../../db/types';
 import { ValidationError, validateInterfaceInput } from '../../db/validation';
-import { CliError, output, table } from '../util';
-import { toCliError, withDatabase } from './db';
+import { withRepo } from '../context';
+import { CliError, output, table, toCliError } from '../util';
 
 interface AddOptions {
   name: string;
@@ -88,7 +87,7 @@ export function register(program: Command): void {
         throw toCliError(err);
       }
       // The key file (when S360_SECRET_KEY is unset) is created only once the database answered.
-      const row = await withDatabase(config, (knex) => createRepository(knex).addInterface(input, loadSecretKey(config)), { requireMigrated: true });
+      const row = await withRepo(config, (repo) => repo.addInterface(input, loadSecretKey(config)), { requireMigrated: true });
       output(opts.json, row, () => `interface ${row.name} added (id ${row.id}); API key stored encrypted\n${table([rowForTable(row)])}`);
     });
 
@@ -98,7 +97,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }) => {
       const config = loadConfig();
-      const rows = await withDatabase(config, (knex) => createRepository(knex).listInterfaces(), { requireMigrated: true });
+      const rows = await withRepo(config, (repo) => repo.listInterfaces(), { requireMigrated: true });
       output(opts.json, rows.map(masked), () => table(rows.map(rowForTable)));
     });
 
@@ -109,7 +108,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
       const config = loadConfig();
-      const row = await withDatabase(config, (knex) => createRepository(knex).getInterfaceByName(name), { requireMigrated: true });
+      const row = await withRepo(config, (repo) => repo.getInterfaceByName(name), { requireMigrated: true });
       if (!row) throw new CliError(`interface ${name} not found`);
       output(opts.json, masked(row), () =>
         Object.entries(rowForTable(row))

@@ -7,8 +7,9 @@ import { loadConfig } from '../../config';
 import { RefusedError } from '../../db/validation';
 import { loadSecretKey } from '../../config/secrets';
 import { reconcileEvent } from '../../ops/reconcile';
-import { getStateQuery, requestRetryUpdate, type RetryResult, type TicketState } from '../../workflows/messages';
-import { ERR_NOTHING_TO_RETRY } from '../../workflows/ticket-state';
+import type { RetryResult, TicketState } from '../../common/lifecycle';
+import { getStateQuery, requestRetryUpdate } from '../../workflows/messages';
+import { ERR_NOTHING_TO_RETRY } from '../../common/errors';
 import { withClient, withRepo } from '../context';
 import { CliError, output, table } from '../util';
 

@@ -1,56 +1,14 @@
 // `run <function>`: start one of the five interface functions as S-360 would (through the Temporal client).
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
-import type { InterfaceFunction } from '../../common/domain';
-import { functionWorkflowId } from '../../common/ids';
-import { EventCodeKey, InterfaceFunctionKey, InterfaceNameKey } from '../../common/search-attributes';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { loadConfig } from '../../config';
-import { getProgressQuery, type FunctionRunInput, type FunctionRunSummary } from '../../workflows/messages';
+import type { FunctionRunInput, FunctionRunSummary } from '../../common/functions';
+import { getProgressQuery } from '../../workflows/messages';
 import { withClient } from '../context';
 import { CliError, dateFromOption, intOption, output, ticketRefsOption } from '../util';
 import { functionRunInputSchema } from '../../contract/start-contract';
-
-/** CLI name -> (function, workflow type). Workflow type names are the S-360 start contract (README). */
-export const FUNCTIONS: Record<string, { fn: InterfaceFunction; workflowType: string }> = {
-  inject: { fn: 'INJECTION', workflowType: 'injectTickets' },
-  feedback: { fn: 'FEEDBACK', workflowType: 'feedbackSync' },
-  'push-cancelled': { fn: 'PUSH_CANCELLED', workflowType: 'pushCancelled' },
-  'push-controlled': { fn: 'PUSH_CONTROLLED', workflowType: 'pushControlled' },
-  'inject-privileges': { fn: 'PRIVILEGES_INJECTION', workflowType: 'injectPrivileges' },
-};
-
-export interface StartedRun {
-  workflowId: string;
-  runId: string;
-}
-
-/** Starts a function run; one run at a time per function and interface (a second start is refused). */
-export async function startFunction(client: Client, taskQueue: string, name: string, input: FunctionRunInput): Promise<StartedRun> {
-  const f = FUNCTIONS[name];
-  if (!f) throw new CliError(`unknown function '${name}'; expected one of ${Object.keys(FUNCTIONS).join(', ')}`);
-  const workflowId = functionWorkflowId(f.fn, input.interfaceName);
-  try {
-    const handle = await client.workflow.start(f.workflowType, {
-      taskQueue,
-      workflowId,
-      args: [input],
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      typedSearchAttributes: [
-        { key: InterfaceNameKey, value: input.interfaceName },
-        { key: InterfaceFunctionKey, value: f.fn },
-        ...(input.eventCode ? [{ key: EventCodeKey, value: input.eventCode }] : []),
-      ],
-    });
-    return { workflowId, runId: handle.firstExecutionRunId };
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new CliError(`a ${name} run is already running for interface '${input.interfaceName}' (workflow ${workflowId}); runs of one function never overlap`);
-    }
-    throw err;
-  }
-}
+import { FUNCTIONS, FunctionAlreadyRunningError, UnknownFunctionError, startFunction, type StartedRun } from '../../temporal/functions';
 
 /** Waits for a run's result, with a progress bar on a terminal. */
 export async function waitForRun(client: Client, run: StartedRun, showProgress: boolean): Promise<FunctionRunSummary> {
@@ -136,7 +94,10 @@ export function register(program: Command): void {
         );
         if (!parsed.success) throw new CliError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
         const input: FunctionRunInput = parsed.data;
-        const run = await startFunction(client, config.TEMPORAL_TASK_QUEUE, name, input);
+        const run = await startFunction(client, config.TEMPORAL_TASK_QUEUE, name, input).catch((err: unknown) => {
+          if (err instanceof UnknownFunctionError || err instanceof FunctionAlreadyRunningError) throw new CliError(err.message);
+          throw err;
+        });
         if (!opts.wait) {
           output(opts.json, run, () => `started ${run.workflowId} (run ${run.runId})`);
           return;

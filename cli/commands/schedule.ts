@@ -22,10 +22,10 @@ import {
   type Launch,
   type ScheduleChanges,
 } from '../../temporal/schedules';
-import type { FunctionRunInput } from '../../workflows/messages';
+import type { FunctionRunInput } from '../../common/functions';
+import { FUNCTIONS } from '../../temporal/functions';
 import { withClient, withRepo } from '../context';
 import { CliError, intOption, output, table } from '../util';
-import { FUNCTIONS } from './run';
 
 interface DefinitionOptions {
   interface: string;

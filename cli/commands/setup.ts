@@ -1,8 +1,9 @@
 // `temporal-cli`: find or build the Temporal CLI; `setup`: register the search attributes on the namespace.
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
-import { ensureTemporalCli } from '../../temporal/cli-binary';
-import { connectClient, registerSearchAttributes } from '../../temporal/connection';
+import { ensureTemporalCli } from '../../tooling/temporal-cli';
+import { registerSearchAttributes } from '../../temporal/connection';
+import { withClient } from '../context';
 import { CliError, output } from '../util';
 
 export function register(program: Command): void {
@@ -23,14 +24,9 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const config = loadConfig();
-      const client = await connectClient(config);
-      try {
-        const res = await registerSearchAttributes(client, config.TEMPORAL_NAMESPACE);
-        output(opts.json, { namespace: config.TEMPORAL_NAMESPACE, ...res }, () =>
-          `namespace ${config.TEMPORAL_NAMESPACE}: created [${res.created.join(', ')}], already there [${res.existing.join(', ')}]`,
-        );
-      } finally {
-        await client.connection.close();
-      }
+      const res = await withClient(config, (client) => registerSearchAttributes(client, config.TEMPORAL_NAMESPACE));
+      output(opts.json, { namespace: config.TEMPORAL_NAMESPACE, ...res }, () =>
+        `namespace ${config.TEMPORAL_NAMESPACE}: created [${res.created.join(', ')}], already there [${res.existing.join(', ')}]`,
+      );
     });
 }

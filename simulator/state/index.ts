@@ -4,7 +4,7 @@
 // SimulatorState is the one object the server holds; each concern lives in its own module
 // (tickets, privileges, wallet, deletion, persistence) as functions over the shared SimStore.
 import { TIXNGO_STATUSES } from '../../common/domain';
-import type { Holder, Person, TicketState } from '../../tixngo/contract';
+import type { Holder, Person, TixngoTicket } from '../../tixngo/contract';
 import { cancelDeletionSweep, deleteTickets, scheduleDeletionSweep, sweepDeletions } from './deletion';
 import { loadPersisted, toPersisted, type PersistedState } from './persistence';
 import { getDefinition, injectPrivileges, searchPrivileges } from './privileges';
@@ -43,7 +43,7 @@ export class SimulatorState extends SimStore {
     loadPersisted(this, p);
   }
 
-  adminTicket(ticketId: string): (TicketState & { injectCount: number; history: HistoryEntry[] }) | undefined {
+  adminTicket(ticketId: string): (TixngoTicket & { injectCount: number; history: HistoryEntry[] }) | undefined {
     const t = this.tickets.get(ticketId);
     if (!t) return undefined;
     return { ...stateOf(t), injectCount: t.injectCount, history: t.history };

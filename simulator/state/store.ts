@@ -5,7 +5,7 @@
 // Everything is indexed (Maps, an append-only change log addressed by sequence number, per-status
 // counters) so that no request scans all tickets: a bulk call costs O(items), a diff page O(limit).
 import type { TixngoStatus } from '../../common/domain';
-import type { DiffEntry, Holder, ItemError, Person, PrivilegeDefinition, PrivilegeInstanceState, TicketItemResult, TicketState } from '../../tixngo/contract';
+import type { DiffEntry, Holder, ItemError, Person, PrivilegeDefinition, PrivilegeInstanceState, TicketItemResult, TixngoTicket } from '../../tixngo/contract';
 
 export type HistoryAction =
   | 'INJECT'
@@ -143,8 +143,8 @@ export function recordChange(s: SimStore, t: SimTicket, action: HistoryAction, a
 }
 
 /** The public state of a ticket (what read-by-id and the diff feed return). */
-export function stateOf(t: SimTicket): TicketState {
-  const s: TicketState = {
+export function stateOf(t: SimTicket): TixngoTicket {
+  const s: TixngoTicket = {
     ticketId: t.ticketId,
     eventId: t.eventId,
     status: t.status,

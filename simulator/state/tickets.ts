@@ -11,7 +11,7 @@ import {
   type InjectResponse,
   type SearchTicketsResponse,
   type TicketItemResult,
-  type TicketState,
+  type TixngoTicket,
 } from '../../tixngo/contract';
 import {
   DELETED_STATES,
@@ -165,7 +165,7 @@ function upsertEvent(s: SimStore, event: z.infer<typeof injectionTicketSchema>['
 }
 
 export function searchTickets(s: SimStore, ticketIds: readonly string[]): SearchTicketsResponse {
-  const tickets: TicketState[] = [];
+  const tickets: TixngoTicket[] = [];
   const notFoundIds: string[] = [];
   const seen = new Set<string>();
   for (const id of ticketIds) {

@@ -2,7 +2,7 @@
 // transfer and its acceptance or rejection, each allowed only from the statuses the V3 lifecycle
 // permits (§6.5); a refusal is a 409 naming the ticket, the action and its status.
 import type { TixngoStatus } from '../../common/domain';
-import type { Holder, Person, TicketState } from '../../tixngo/contract';
+import type { Holder, Person, TixngoTicket } from '../../tixngo/contract';
 import { DELETED_STATES, SimHttpError, nowIso, recordChange, setStatus, stateOf, type SimStore, type SimTicket } from './store';
 
 const ACTIVATED_STATES: ReadonlySet<TixngoStatus> = new Set(['ONLINE_ACTIVATED', 'OFFLINE_ACTIVATED', 'BT_ACTIVATED', 'MANUAL_ACTIVATED', 'ACTIVATED']);
@@ -18,7 +18,7 @@ function walletTicket(s: SimStore, ticketId: string, action: string): SimTicket 
   return t;
 }
 
-export function download(s: SimStore, ticketId: string): TicketState {
+export function download(s: SimStore, ticketId: string): TixngoTicket {
   const t = walletTicket(s, ticketId, 'download');
   const at = nowIso();
   if (t.status === 'INJECTED') {
@@ -36,7 +36,7 @@ export function download(s: SimStore, ticketId: string): TicketState {
   return stateOf(t);
 }
 
-export function activate(s: SimStore, ticketId: string, method: ActivationMethod = 'ONLINE'): TicketState {
+export function activate(s: SimStore, ticketId: string, method: ActivationMethod = 'ONLINE'): TixngoTicket {
   const t = walletTicket(s, ticketId, 'activate');
   if (!IN_WALLET_IDLE.has(t.status)) {
     const why =
@@ -57,7 +57,7 @@ export function activate(s: SimStore, ticketId: string, method: ActivationMethod
   return stateOf(t);
 }
 
-export function assign(s: SimStore, ticketId: string, holder: Holder): TicketState {
+export function assign(s: SimStore, ticketId: string, holder: Holder): TixngoTicket {
   const t = walletTicket(s, ticketId, 'assign');
   if (!IN_WALLET_IDLE.has(t.status)) throw refused(t, 'assign', t.status === 'INJECTED' ? 'the ticket is not in a wallet yet' : 'not allowed in this status');
   t.ticketHolder = holder;
@@ -67,7 +67,7 @@ export function assign(s: SimStore, ticketId: string, holder: Holder): TicketSta
   return stateOf(t);
 }
 
-export function transfer(s: SimStore, ticketId: string, to: Person): TicketState {
+export function transfer(s: SimStore, ticketId: string, to: Person): TixngoTicket {
   const t = walletTicket(s, ticketId, 'transfer');
   if (t.status === 'CONTROLLED') throw refused(t, 'transfer', 'a controlled ticket cannot be transferred');
   if (t.status === 'INJECTED') throw refused(t, 'transfer', 'the ticket is not in a wallet yet');
@@ -81,7 +81,7 @@ export function transfer(s: SimStore, ticketId: string, to: Person): TicketState
   return stateOf(t);
 }
 
-export function accept(s: SimStore, ticketId: string): TicketState {
+export function accept(s: SimStore, ticketId: string): TixngoTicket {
   const t = walletTicket(s, ticketId, 'accept');
   if (t.status !== 'PENDING_TRANSFER' || !t.pendingTransferTo) throw refused(t, 'accept', 'no transfer is pending');
   const to = t.pendingTransferTo;
@@ -99,7 +99,7 @@ export function accept(s: SimStore, ticketId: string): TicketState {
   return stateOf(t);
 }
 
-export function reject(s: SimStore, ticketId: string): TicketState {
+export function reject(s: SimStore, ticketId: string): TixngoTicket {
   const t = walletTicket(s, ticketId, 'reject');
   if (t.status !== 'PENDING_TRANSFER') throw refused(t, 'reject', 'no transfer is pending');
   t.pendingTransferTo = null;

@@ -6,7 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { installRuntime } from '../../workers/worker';
 import { getDataConverter } from '../../codec/data-converter';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
-import { ensureTemporalCli } from '../../temporal/cli-binary';
+import { ensureTemporalCli } from '../../tooling/temporal-cli';
 
 export async function createTestEnv(): Promise<TestWorkflowEnvironment> {
   const client = { dataConverter: getDataConverter() };

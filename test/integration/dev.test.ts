@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../temporal/dev-server';
+import { freePort } from '../../temporal/ports';
 import { DEV_TOKEN_FILE } from '../../codec/dev-codec-server';
 import { CLI_BIN, PROJECT_ROOT, runCli } from '../helpers/cli';
 

@@ -7,7 +7,8 @@ import { ticketWorkflowId, cardWorkflowId } from '../../common/ids';
 import { NeedsAttentionKey } from '../../common/search-attributes';
 import { seed } from '../../db/seed';
 import { reconcileEvent } from '../../ops/reconcile';
-import { getCardStateQuery, getStateQuery, requestRetryUpdate, type TicketState } from '../../workflows/messages';
+import type { TicketState } from '../../common/lifecycle';
+import { getCardStateQuery, getStateQuery, requestRetryUpdate } from '../../workflows/messages';
 import { createStack, eventually, type Stack } from '../helpers/stack';
 
 interface SimTicket {

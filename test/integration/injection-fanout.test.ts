@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ticketWorkflowId } from '../../common/ids';
 import { seed } from '../../db/seed';
-import type { InjectionFanoutResult } from '../../workflows/fanout';
-import { getStateQuery, type TicketState } from '../../workflows/messages';
+import type { InjectionFanoutResult } from '../../common/functions';
+import type { TicketState } from '../../common/lifecycle';
+import { getStateQuery } from '../../workflows/messages';
 import { createStack, eventually, type Stack } from '../helpers/stack';
 
 let s: Stack;

@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { loadConfig } from '../../config';
 import { createMetrics, startMetricsServer } from '../../observability/metrics';
 import { seed } from '../../db/seed';
-import { freePort } from '../../temporal/dev-server';
+import { freePort } from '../../temporal/ports';
 import { createStack, eventually, type Stack } from '../helpers/stack';
 
 let s: Stack | undefined;

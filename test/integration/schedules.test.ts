@@ -8,7 +8,7 @@ import { functionScheduleId } from '../../common/ids';
 import { InterfaceFunctionKey, InterfaceNameKey } from '../../common/search-attributes';
 import { seed } from '../../db/seed';
 import { demoScheduleDefinitions, describeFunctionSchedule, deleteFunctionSchedule, upsertFunctionSchedule, type FunctionScheduleView } from '../../temporal/schedules';
-import type { FunctionRunSummary } from '../../workflows/messages';
+import type { FunctionRunSummary } from '../../common/functions';
 import { runCli, stackCliEnv, type CliResult } from '../helpers/cli';
 import { createStack, eventually, type Stack } from '../helpers/stack';
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import fetch from 'node-fetch';
 import { startSimulator, type Simulator } from '../../simulator/server';
 import { sampleTicket, samplePrivilege } from '../../simulator/fixtures';
-import type { DiffResponse, InjectResponse, TicketState } from '../../tixngo/contract';
+import type { DiffResponse, InjectResponse, TixngoTicket } from '../../tixngo/contract';
 
 const KEY = 'sim-test-key-0f9e8d7c';
 
@@ -193,12 +193,12 @@ void describe('simulator', () => {
       assert.equal((await admin('POST', '/wallet/W-1/download')).body.status, 'DOWNLOADED');
       assert.equal((await admin('POST', '/wallet/W-1/activate')).body.status, 'ONLINE_ACTIVATED');
       const to = { firstName: 'Robin', lastName: 'Friend', email: 'robin@example.org' };
-      const pending = await admin<TicketState>('POST', '/wallet/W-1/transfer', { to });
+      const pending = await admin<TixngoTicket>('POST', '/wallet/W-1/transfer', { to });
       assert.equal(pending.status, 200);
       assert.equal(pending.body.status, 'PENDING_TRANSFER');
       assert.equal(pending.body.walletOwner!.email, 'fan1@example.org');
       assert.deepEqual(pending.body.pendingTransferTo, to);
-      const accepted = await admin<TicketState>('POST', '/wallet/W-1/accept');
+      const accepted = await admin<TixngoTicket>('POST', '/wallet/W-1/accept');
       assert.equal(accepted.body.status, 'TRANSFERRED');
       assert.deepEqual(accepted.body.walletOwner, to);
       assert.deepEqual(accepted.body.ticketHolder, to);
@@ -371,7 +371,7 @@ void describe('simulator', () => {
   void describe('reads, privileges and report', () => {
     void test('bulk read by id returns states and the ids not found', async () => {
       await inject([sampleTicket('G', 1), sampleTicket('G', 2)]);
-      const r = await api<{ tickets: TicketState[]; notFound: string[] }>('POST', '/tickets/search', { ticketIds: ['G-1', 'G-9', 'G-2'] });
+      const r = await api<{ tickets: TixngoTicket[]; notFound: string[] }>('POST', '/tickets/search', { ticketIds: ['G-1', 'G-9', 'G-2'] });
       assert.deepEqual(r.body.tickets.map((t) => t.ticketId), ['G-1', 'G-2']);
       assert.deepEqual(r.body.notFound, ['G-9']);
     });
@@ -531,7 +531,7 @@ void describe('simulator', () => {
     const controlMs = performance.now() - t0;
     assert.ok(control.body.results.every((x) => x.outcome === 'ACCEPTED'));
     t0 = performance.now();
-    const read = await api<{ tickets: TicketState[] }>('POST', '/tickets/search', { ticketIds: ids });
+    const read = await api<{ tickets: TixngoTicket[] }>('POST', '/tickets/search', { ticketIds: ids });
     const readMs = performance.now() - t0;
     assert.equal(read.body.tickets.length, 1000);
     // The last diff page: must not cost a scan of all tickets.

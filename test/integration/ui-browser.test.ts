@@ -15,8 +15,9 @@ import { startCodecServer, type RunningCodecServer } from '../../codec/server';
 import { ticketWorkflowId } from '../../common/ids';
 import { seed } from '../../db/seed';
 import { createLogger, memoryDestination } from '../../observability/logger';
-import { ensureTemporalCli } from '../../temporal/cli-binary';
-import { freePort, portAnswers, startDevServer, type DevServer } from '../../temporal/dev-server';
+import { ensureTemporalCli } from '../../tooling/temporal-cli';
+import { freePort, portAnswers } from '../../temporal/ports';
+import { startDevServer, type DevServer } from '../../tooling/dev-server';
 import { getStateQuery } from '../../workflows/messages';
 import { createStack, eventually, type Stack } from '../helpers/stack';
 

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { seed } from '../../db/seed';
 import { reconcileEvent } from '../../ops/reconcile';
-import { startFunction, waitForRun } from '../../cli/commands/run';
+import { startFunction } from '../../temporal/functions';
+import { waitForRun } from '../../cli/commands/run';
 import { createStack, eventually, type Stack } from '../helpers/stack';
 
 const TICKETS = 4000;

@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, readProcessIdentity, startDevServer, writeDevServerPidFile } from '../../temporal/dev-server';
+import { freePort } from '../../temporal/ports';
+import { readProcessIdentity, startDevServer, writeDevServerPidFile } from '../../tooling/dev-server';
 
 const linux = process.platform === 'linux';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 's360-pidfile-'));

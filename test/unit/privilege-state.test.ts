@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ERR_NOT_ELIGIBLE, ERR_TIXNGO_REJECTED } from '../../common/errors';
-import type { CardState, CardStep } from '../../workflows/messages';
+import type { CardState, CardStep } from '../../common/lifecycle';
 import { cardRetry, initialCardState, reduceCard, type CardCommand, type CardContext, type CardInput } from '../../workflows/privilege-state';
 import type { ItemError } from '../../workflows/ticket-state';
 

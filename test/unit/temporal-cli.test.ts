@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { findTemporalCli } from '../../temporal/cli-binary';
-import { devServerArgs } from '../../temporal/dev-server';
+import { findTemporalCli } from '../../tooling/temporal-cli';
+import { devServerArgs } from '../../tooling/dev-server';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 
 test('TEMPORAL_CLI_PATH wins, and a path that is not executable is a clear error', () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ERR_DELETION_NOT_CONFIRMED, ERR_NOT_ELIGIBLE, ERR_TIXNGO_CONFLICT, ERR_TIXNGO_REJECTED } from '../../common/errors';
-import type { LifecycleStep, TicketState } from '../../workflows/messages';
+import type { LifecycleStep, TicketState } from '../../common/lifecycle';
 import {
   initialTicketState,
   reduceTicket,

@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Activities, InjectBatchResult, NotifyRunOutcomeInput } from '../../activities/types';
 import { ERR_TIXNGO_REJECTED, ERR_TIXNGO_UNAUTHORIZED } from '../../common/errors';
 import { createWorkers } from '../../workers/worker';
-import type { FunctionRunInput, FunctionRunSummary } from '../../workflows/messages';
+import type { FunctionRunInput, FunctionRunSummary } from '../../common/functions';
 import { useTestEnv } from '../helpers/temporal';
 import { nonRetryable, stubActivities } from '../helpers/workflow-stubs';
 

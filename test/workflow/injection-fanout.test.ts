@@ -9,8 +9,8 @@ import type { Activities, BatchInput, InjectBatchResult, NotifyInjectedInput, No
 import { ERR_TIXNGO_REJECTED, ERR_TIXNGO_UNAUTHORIZED } from '../../common/errors';
 import { injectionFanoutWorkflowId } from '../../common/ids';
 import { createWorkers } from '../../workers/worker';
-import type { InjectionFanoutResult } from '../../workflows/fanout';
-import type { FunctionRunSummary } from '../../workflows/messages';
+import type { InjectionFanoutResult } from '../../common/functions';
+import type { FunctionRunSummary } from '../../common/functions';
 import { useTestEnv } from '../helpers/temporal';
 import { nonRetryable, stubActivities } from '../helpers/workflow-stubs';
 

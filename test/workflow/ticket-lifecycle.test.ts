@@ -8,14 +8,8 @@ import { ticketWorkflowId } from '../../common/ids';
 import { NeedsAttentionKey, LifecycleStepKey } from '../../common/search-attributes';
 import type { ActivityGroups } from '../../activities/types';
 import { createWorkers } from '../../workers/worker';
-import {
-  cancelSignal,
-  getStateQuery,
-  requestRetryUpdate,
-  ticketEventSignal,
-  type TicketLifecycleInput,
-  type TicketState,
-} from '../../workflows/messages';
+import type { TicketLifecycleInput, TicketState } from '../../common/lifecycle';
+import { cancelSignal, getStateQuery, requestRetryUpdate, ticketEventSignal } from '../../workflows/messages';
 import { useTestEnv } from '../helpers/temporal';
 import { stubActivities } from '../helpers/workflow-stubs';
 

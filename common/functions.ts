@@ -1,0 +1,122 @@
+// The five interface functions' inputs, progress and results, and the injection fan-out's: what S-360, the CLI,
+// schedules, the activities and the workflows exchange. Type-only and pure. Field names are recorded in workflow
+// histories: renaming one breaks replay and callers (contract/ keeps the zod schemas of these types in step).
+import type { ExecutionOutcome, HolderField, InterfaceFunction, ProductKind } from './domain';
+import type { LifecycleOptions } from './lifecycle';
+
+/**
+ * The S-360 function parameters (§3.0, §3.1) that change behaviour, as the workflows carry them: parsed and
+ * JSON-plain. Validated at the edge by contract/function-params.ts (which documents each one).
+ */
+export interface FunctionParams {
+  performances?: string[];
+  productKinds?: ProductKind[];
+  tariffs?: string[];
+  categories?: string[];
+  shipmentModes?: string[];
+  fileNumber?: string;
+  forceTickets?: string[];
+  skipTickets?: string[];
+  /** ISO date-time (normalised from the S-360 `DD/MM/YY hh:mm` form). */
+  dateFrom?: string;
+  mandatoryHolderFields?: HolderField[];
+  mainApplicant?: boolean;
+  barcodePrefix?: string;
+  barcodeSuffix?: string;
+  simulationMode?: boolean;
+}
+
+export interface FunctionRunInput {
+  interfaceName: string;
+  /** Only tickets of this event/performance code (injection, pushes). */
+  eventCode?: string;
+  /** Overrides the interface's batch size for this function. */
+  batchSize?: number;
+  /** Push cancelled: the schedule's "Notify spectator" option (showDeletedTicket rule, §3.3). */
+  notifySpectator?: boolean;
+  /** Feedback: stop after this many pages (default: until the feed has no more). */
+  maxPages?: number;
+  /** The S-360 function parameters (filters, force/skip lists, date from, ...), validated at the edge. */
+  params?: FunctionParams;
+  /** Carried across continue-as-new; never set by callers. */
+  progress?: FunctionProgress;
+  options?: FunctionOptions;
+}
+
+export interface FunctionOptions {
+  maxHistoryEvents?: number;
+  /** Options handed to ticket workflows the function starts. */
+  lifecycle?: LifecycleOptions;
+}
+
+export interface ItemFailure {
+  itemId: string;
+  type: string;
+  message: string;
+  field?: string;
+}
+
+export interface FunctionCounts {
+  processed: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  batches: number;
+  tixngoCalls: number;
+}
+
+export interface FunctionProgress {
+  afterId?: string;
+  counts: FunctionCounts;
+  failures: ItemFailure[];
+  executionId?: string;
+  startedAt: string;
+}
+
+export interface FunctionRunSummary {
+  function: InterfaceFunction;
+  interfaceName: string;
+  eventCode?: string;
+  outcome: ExecutionOutcome;
+  processed: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  batches: number;
+  tixngoCalls: number;
+  durationMs: number;
+  /** The first failures (at most 100); the S-360 interface error log holds all of them. */
+  failures: ItemFailure[];
+  /** Injection: the workflow that starts the ticket workflows of the injected tickets once the batches are done. */
+  lifecycleFanoutWorkflowId?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delivering events to ticket and card workflows, and the injection fan-out (workflows/fanout.ts)
+// ---------------------------------------------------------------------------------------------
+
+export interface NotifyResult {
+  notified: number;
+  /** Workflows already closed (e.g. a DELETED ticket): nothing to deliver. */
+  closed: number;
+}
+
+export interface InjectionFanoutInput {
+  interfaceName: string;
+  executionId: string;
+  lifecycleOptions?: LifecycleOptions;
+  /** Tickets per activity (default 5,000). */
+  maxTicketsPerActivity?: number;
+  /** Carried over continue-as-new. */
+  afterId?: string;
+  done?: NotifyResult;
+}
+
+export interface InjectionFanoutResult extends NotifyResult {
+  executionId: string;
+}
+
+/** Answer of the fan-out's getFanoutProgress query. */
+export interface FanoutProgress extends NotifyResult {
+  lastTicketId?: string;
+}
