@@ -5,7 +5,7 @@
 //
 // The tickets are read from S-360 (processed markers of the execution), page by page, so no ticket list goes
 // through workflow history; the cursor is in the activity's heartbeat and in this workflow's input after
-// continue-as-new. Ops see its progress in the UI (id `lifecycles-<interface>-<executionId>`, query getProgress).
+// continue-as-new. Ops see its progress in the UI (id `lifecycles-<interface>-<executionId>`, query getFanoutProgress).
 import { continueAsNew, setHandler } from '@temporalio/workflow';
 import type { InjectionFanoutInput, InjectionFanoutResult, NotifyResult } from '../common/functions';
 import { getFanoutProgressQuery } from './messages';
