@@ -19,10 +19,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload } from '@temporalio/common';
 import type { Logger as PinoLogger } from 'pino';
+import { tokenProblem } from '../config/secrets';
 import type { EncryptionCodec } from './encryption-codec';
 
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
-export const MIN_TOKEN_LENGTH = 16;
 export const MAX_FAILURES = 5;
 export const FAILURE_WINDOW_MS = 60_000;
 /** Addresses tracked at once: a flood from many addresses cannot grow the map without bound. */
@@ -65,12 +65,6 @@ class HttpError extends Error {
   ) {
     super(message);
   }
-}
-
-/** Why a token cannot be used (too short, blank, or with spaces a Bearer header cannot carry), or undefined. */
-export function tokenProblem(token: string): string | undefined {
-  if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) return `expected at least ${MIN_TOKEN_LENGTH} characters, without spaces`;
-  return undefined;
 }
 
 /** Failed credential attempts per client address, in fixed windows; bounded in size. */

@@ -4,8 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../common/ids';
-import { tokenProblem } from '../codec/server';
-import { parseSecretKey } from './secrets';
+import { parseSecretKey, tokenProblem } from './secrets';
 
 const port = (def: number) => z.coerce.number().int().min(1).max(65535).default(def);
 const bool = (def: boolean) =>

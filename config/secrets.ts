@@ -118,3 +118,12 @@ export function loadOrCreateKeyFile(dir: string, file: string, envName: string):
   if (!k) throw new SecretKeyError(`${full} does not hold a 32-byte key (64 hex characters); fix it or set ${envName}`);
   return k;
 }
+
+/** Shortest bearer token the codec server accepts. */
+export const MIN_TOKEN_LENGTH = 16;
+
+/** Why a token cannot be used (too short, blank, or with spaces a Bearer header cannot carry), or undefined. */
+export function tokenProblem(token: string): string | undefined {
+  if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) return `expected at least ${MIN_TOKEN_LENGTH} characters, without spaces`;
+  return undefined;
+}
