@@ -134,11 +134,13 @@ export function buildPrivilegePayload(row: CardPayloadRow): PrivilegeInstanceInp
 }
 
 /**
- * showDeletedTicket of a deletion (§3.3): the reason is in overrideVisibilityFlagForInvalidationReasons -> true;
- * else the schedule's "Notify spectator" -> true; else visibilityFlagDefaultValue (default false).
+ * showDeletedTicket of a deletion (§3.3): the value a ticket's own cancel gave (`explicit`), as is; else the reason
+ * is in overrideVisibilityFlagForInvalidationReasons -> true; else the schedule's "Notify spectator" -> true; else
+ * visibilityFlagDefaultValue, or its older name isShowDeletedTicket (default false).
  */
-export function showDeletedTicketFor(reason: string | null | undefined, params: CustomParams, notifySpectator: boolean | undefined): boolean {
+export function showDeletedTicketFor(reason: string | null | undefined, params: CustomParams, notifySpectator: boolean | undefined, explicit?: boolean): boolean {
+  if (explicit !== undefined) return explicit;
   if (reason && reasonList(params, 'overrideVisibilityFlagForInvalidationReasons').includes(reason)) return true;
   if (notifySpectator) return true;
-  return param(params, 'visibilityFlagDefaultValue', false);
+  return param(params, 'visibilityFlagDefaultValue', param(params, 'isShowDeletedTicket', false));
 }

@@ -12,7 +12,7 @@ import type { Activities, BatchInput, BatchResultBase } from './types';
 export function createPushActivities(ctx: ActivityContext): Pick<Activities, 'pushCancelledBatch' | 'pushControlledBatch'> {
   return {
     async pushCancelledBatch(input) {
-      const show = (t: TicketPayloadRow, row: InterfaceRow) => showDeletedTicketFor(t.invalidationReason, row.customParams, input.notifySpectator);
+      const show = (t: TicketPayloadRow, row: InterfaceRow) => showDeletedTicketFor(t.invalidationReason, row.customParams, input.notifySpectator, input.showDeletedTicket);
       return pushBatch(ctx, input, {
         fn: 'PUSH_CANCELLED',
         what: 'push cancelled',

@@ -22,6 +22,8 @@ export interface BatchInput {
   itemIds?: string[];
   /** Push cancelled: the schedule's "Notify spectator" option (feeds the showDeletedTicket rule, §3.3). */
   notifySpectator?: boolean;
+  /** Push cancelled: the showDeletedTicket of one ticket's own cancel, sent as is instead of the §3.3 rule. */
+  showDeletedTicket?: boolean;
   /** The S-360 function parameters of this run. */
   params?: FunctionParams;
   /**

@@ -43,3 +43,5 @@ export const ERR_NOT_ELIGIBLE = 'NotEligible';
 
 /** A retry was requested but the ticket or card has nothing to retry (the requestRetry update's validator refuses it). */
 export const ERR_NOTHING_TO_RETRY = 'NothingToRetry';
+/** TIXNGO deleted (or is deleting) a ticket that S-360 still has valid: nobody here asked for it (feedback). */
+export const ERR_UNEXPECTED_DELETION = 'UnexpectedDeletion';

@@ -9,6 +9,7 @@ export type LifecycleStep =
   | 'CANCELLING' // S-360 cancelled/invalidated it; the deletion must be sent to TIXNGO
   | 'DELETION_PENDING' // TIXNGO accepted the deletion; waiting (durably) for DELETED
   | 'DELETED' // terminal
+  | 'CANCELLED_BEFORE_INJECTION' // terminal: cancelled in S-360 while TIXNGO never had it; nothing to delete
   | 'CONTROLLING' // controlled at S-360 access control; CONTROLLED must be pushed
   | 'CONTROLLED';
 

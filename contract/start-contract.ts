@@ -10,7 +10,7 @@ import type { CancelRequest, ControlRequest, PrivilegeLifecycleInput, RetryResul
 
 const ms = z.number().int().positive();
 const tixngoStatus = z.enum(TIXNGO_STATUSES);
-const lifecycleStep = z.enum(['AWAITING_INJECTION', 'INJECTED', 'CANCELLING', 'DELETION_PENDING', 'DELETED', 'CONTROLLING', 'CONTROLLED']);
+const lifecycleStep = z.enum(['AWAITING_INJECTION', 'INJECTED', 'CANCELLING', 'DELETION_PENDING', 'DELETED', 'CANCELLED_BEFORE_INJECTION', 'CONTROLLING', 'CONTROLLED']);
 
 export const lifecycleOptionsSchema = z
   .object({

@@ -16,6 +16,8 @@ export const CUSTOM_PARAMS = {
   resetInjectionInvalidationReasons: reasonsParam,
   overrideVisibilityFlagForInvalidationReasons: reasonsParam,
   visibilityFlagDefaultValue: boolParam,
+  /** The older name of visibilityFlagDefaultValue (§3.3 calls the flag isShowDeletedTicket on older interfaces). */
+  isShowDeletedTicket: boolParam,
   stickToTheHour: boolParam,
   TIXNGO_LIFECYCLE_MODE: z.literal('lifecycle'),
   sendMultilingualAsJsonObject: boolParam,
@@ -34,6 +36,9 @@ export function parseCustomParamValues(raw: Record<string, unknown>): CustomPara
     const r = schema.safeParse(value);
     if (!r.success) throw new Error(`customParams.${key}: ${r.error.issues[0]?.message ?? 'invalid value'} (got ${JSON.stringify(value)})`);
     out[key] = r.data;
+  }
+  if (out.visibilityFlagDefaultValue !== undefined && out.isShowDeletedTicket !== undefined && out.visibilityFlagDefaultValue !== out.isShowDeletedTicket) {
+    throw new Error('customParams: isShowDeletedTicket is the older name of visibilityFlagDefaultValue; they disagree, give one of them');
   }
   return out as CustomParamValues;
 }

@@ -2,7 +2,10 @@
 // test that guards running workflows against non-deterministic changes. Run it only when a change is MEANT to
 // be incompatible (and then guard the old path with `patched`), or when adding a workflow type:
 //
-//   node --import tsx scripts/record-histories.ts
+//   node --import tsx scripts/record-histories.ts [name ...]
+//
+// With names, only those histories are written (the others still run, unsaved): a history recorded before a
+// `patched()` change is the proof that older workflows replay, so re-record it only on purpose.
 //
 // It uses a real dev server (found or built like the tests do) and stub activities, so the recorded histories
 // depend only on workflow code.
@@ -26,6 +29,7 @@ import { acceptedTickets, batch, nonRetryable, pushedCancelled, rejectedTicket, 
 import { ERR_TIXNGO_REJECTED, ERR_TIXNGO_UNAUTHORIZED } from '../common/errors';
 
 const outDir = path.resolve(__dirname, '../test/replay/histories');
+const only = process.argv.slice(2);
 
 async function main(): Promise<void> {
   installRuntime('ERROR');
@@ -60,6 +64,7 @@ async function main(): Promise<void> {
   const running = workers.run();
   const saved: string[] = [];
   const save = async (name: string, handle: WorkflowHandle) => {
+    if (only.length && !only.includes(name)) return;
     const history = await handle.fetchHistory();
     fs.mkdirSync(outDir, { recursive: true });
     fs.writeFileSync(path.join(outDir, `${name}.json`), historyToJSON(history));
@@ -128,6 +133,31 @@ async function main(): Promise<void> {
     await wait(t2, (s) => s.step === 'CONTROLLED');
     await t2.terminate('recorded');
     await save('ticketLifecycle-attention-retry-controlled', t2);
+
+    // Ticket: deleted in TIXNGO while S-360 still has it printed: needs attention; retry acknowledges, it ends DELETED.
+    const t3 = await client.workflow.start('ticketLifecycle', {
+      taskQueue,
+      workflowId: ticketWorkflowId(`rec-${randomUUID()}`),
+      args: [{ ticketId: '906', eventCode: 'E1', interfaceName: 'demo' }],
+    });
+    await t3.signal(ticketEventSignal, { type: 'injected' });
+    await t3.signal(ticketEventSignal, { type: 'feedback', tixngoStatus: 'DELETED', version: 2 });
+    await wait(t3, (s) => s.needsAttention);
+    await t3.executeUpdate(requestRetryUpdate);
+    await t3.result();
+    await save('ticketLifecycle-unexpected-deletion-acknowledged', t3);
+
+    // Ticket: rejected at injection, then cancelled: CANCELLED_BEFORE_INJECTION, TIXNGO never called.
+    const t4 = await client.workflow.start('ticketLifecycle', {
+      taskQueue,
+      workflowId: ticketWorkflowId(`rec-${randomUUID()}`),
+      args: [{ ticketId: '907', eventCode: 'E1', interfaceName: 'demo' }],
+    });
+    await t4.signal(ticketEventSignal, { type: 'injectionRejected', errorType: ERR_TIXNGO_REJECTED, message: 'bad', field: 'spectatorDetails.email' });
+    await wait(t4, (s) => s.needsAttention);
+    await t4.signal(cancelSignal, { reason: 'REFUND', showDeletedTicket: false });
+    await t4.result();
+    await save('ticketLifecycle-cancelled-before-injection', t4);
 
     // Card: injected.
     const c1 = await client.workflow.start('privilegeLifecycle', {

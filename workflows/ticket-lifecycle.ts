@@ -18,6 +18,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
   log,
+  patched,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { LifecycleStepKey, NeedsAttentionKey, S360StatusKey, TixngoStatusKey } from '../common/search-attributes';
@@ -37,6 +38,12 @@ import {
 } from './ticket-state';
 
 type Flow = 'complete' | 'continueAsNew' | undefined;
+
+/**
+ * The issue #10 transitions (ticket-state.ts, `legacyTransitions`): histories recorded before them replay with the
+ * old ones. Asked at every transition, so a workflow that was running at the upgrade takes the new ones from then on.
+ */
+const TICKET_TRANSITIONS_PATCH = 'ticket-transitions-issue-10';
 
 const PUSH_OF = { inject: 'inject', pushCancel: 'cancel', pushControl: 'control' } as const satisfies Record<string, PushKind>;
 
@@ -87,7 +94,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
 
   /** Applies one event and runs its commands in order; says when the workflow must end. */
   async function dispatch(event: TicketInput): Promise<Flow> {
-    const t = reduceTicket(state, event, { ticketId, interfaceName, now: Date.now(), timings });
+    const t = reduceTicket(state, event, { ticketId, interfaceName, now: Date.now(), timings, legacyTransitions: !patched(TICKET_TRANSITIONS_PATCH) });
     state = t.state;
     for (const c of t.commands) {
       const flow = await run(c);
@@ -154,7 +161,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
         }
         case 'pushCancel': {
           // Forced: sent also when a push already processed the ticket.
-          const r = await tixngo.pushCancelledBatch({ ...one, notifySpectator: c.notifySpectator });
+          const r = await tixngo.pushCancelledBatch({ ...one, notifySpectator: c.notifySpectator, showDeletedTicket: c.showDeletedTicket });
           const p = r.pushed[0];
           return settle(p && { type: 'cancelPushed', reason: p.reason, tixngoStatus: p.tixngoStatus, showDeletedTicket: p.showDeletedTicket, s360Status: p.s360Status }, r.rejected[0]);
         }

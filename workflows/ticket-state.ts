@@ -8,7 +8,7 @@
 //
 // The command sequence is what recorded histories replay against (test/replay): reorder or add a command and
 // running workflows break. Such a change needs `patched()` in the workflow.
-import { ERR_DELETION_NOT_CONFIRMED, ERR_NOT_ELIGIBLE } from '../common/errors';
+import { ERR_DELETION_NOT_CONFIRMED, ERR_NOT_ELIGIBLE, ERR_UNEXPECTED_DELETION } from '../common/errors';
 import type { S360TicketStatus, TixngoStatus } from '../common/domain';
 import type { LifecycleError, LifecycleStep, RetryResult, TicketEvent, TicketState } from '../common/lifecycle';
 import { durationText } from './time';
@@ -27,6 +27,12 @@ export interface TicketContext {
   /** Workflow time of the transition, epoch milliseconds. */
   now: number;
   timings: LifecycleTimings;
+  /**
+   * The transitions from before issue #10, for histories recorded before them (the workflow passes
+   * `!patched(...)`): a deletion nobody asked for completed quietly, a ticket cancelled before its injection ended
+   * DELETED, and the cancel signal's showDeletedTicket went to the deletion as "Notify spectator".
+   */
+  legacyTransitions?: boolean;
 }
 
 export interface ItemError {
@@ -64,7 +70,7 @@ export interface PublishedAttributes {
   needsAttention: boolean;
 }
 
-export type RecordFunction = 'INJECTION' | 'PUSH_CANCELLED' | 'PUSH_CONTROLLED';
+export type RecordFunction = 'INJECTION' | 'PUSH_CANCELLED' | 'PUSH_CONTROLLED' | 'FEEDBACK';
 
 export type TicketCommand =
   | { kind: 'upsertSearchAttributes'; values: PublishedAttributes }
@@ -76,7 +82,8 @@ export type TicketCommand =
   /** Then feed `s360ControlApplied`. */
   | { kind: 'applyS360Control'; at?: string }
   | { kind: 'inject' }
-  | { kind: 'pushCancel'; notifySpectator?: boolean }
+  /** showDeletedTicket, when given, is sent as is; otherwise the §3.3 rule decides (notifySpectator feeds it). */
+  | { kind: 'pushCancel'; notifySpectator?: boolean; showDeletedTicket?: boolean }
   | { kind: 'pushControl' }
   /** Sleep `delayMs`, woken early by any event or retry; if not woken, feed `deletionPollDue`. */
   | { kind: 'waitForDeletion'; delayMs: number }
@@ -103,6 +110,9 @@ export function ticketRetry(state: TicketState, ticketId: string): RetryResult {
   if (!state.needsAttention || !state.lastError) {
     return { retried: false, step: state.step, message: `nothing to retry: ticket ${ticketId} is ${state.step} and does not need attention` };
   }
+  if (state.lastError.type === ERR_UNEXPECTED_DELETION) {
+    return { retried: true, step: state.lastError.step, message: `acknowledging the deletion of ticket ${ticketId} in TIXNGO (${state.tixngoStatus ?? 'DELETED'})` };
+  }
   return { retried: true, step: state.lastError.step, message: `retrying ${state.lastError.step} for ticket ${ticketId}` };
 }
 
@@ -113,7 +123,10 @@ const PUSHES: Record<PushKind, { step: LifecycleStep; fn: RecordFunction; notEli
   control: { step: 'CONTROLLING', fn: 'PUSH_CONTROLLED', notEligible: (c) => `ticket ${c.ticketId} is not CONTROLLED and injected in S-360` },
 };
 
-const leaving = (step: LifecycleStep) => step === 'DELETION_PENDING' || step === 'DELETED';
+/** The workflow completes at its next tick: nothing more happens to the ticket. */
+const terminal = (step: LifecycleStep) => step === 'DELETED' || step === 'CANCELLED_BEFORE_INJECTION';
+const leaving = (step: LifecycleStep) => step === 'DELETION_PENDING' || terminal(step);
+const isDeletion = (status: TixngoStatus | undefined) => status === 'DELETED' || status === 'DELETION_PENDING';
 
 export function reduceTicket(prev: TicketState, event: TicketInput, ctx: TicketContext): TicketTransition {
   const s: TicketState = { ...prev };
@@ -139,12 +152,18 @@ export function reduceTicket(prev: TicketState, event: TicketInput, ctx: TicketC
     s.deletionPolls = 0;
     s.deletionWaitStartedAt = now;
   };
+  const isNewer = (version: number | undefined) => version === undefined || s.tixngoVersion === undefined || version > s.tixngoVersion;
+  /** S-360 asked for the deletion: it cancelled or invalidated the ticket, and the workflow is on it. */
+  const deletionAsked = () => s.step === 'CANCELLING' || leaving(s.step) || s.s360Status === 'CANCELLED' || s.s360Status === 'INVALIDATED';
   const applyTixngoStatus = (status: TicketState['tixngoStatus'], version?: number) => {
-    if (version !== undefined) {
-      if (s.tixngoVersion !== undefined && version <= s.tixngoVersion) return;
-      s.tixngoVersion = version;
-    }
+    if (!isNewer(version)) return;
+    if (version !== undefined) s.tixngoVersion = version;
+    if (s.step === 'CANCELLED_BEFORE_INJECTION') return; // TIXNGO never had it: nothing it says applies
     s.tixngoStatus = status;
+    if (s.lastError?.type === ERR_UNEXPECTED_DELETION && !isDeletion(status)) {
+      // Live again (re-injected by a person): the deletion that needed attention is undone.
+      clearAttention();
+    }
     if (status === 'DELETED') {
       s.step = 'DELETED';
       clearAttention();
@@ -180,7 +199,7 @@ export function reduceTicket(prev: TicketState, event: TicketInput, ctx: TicketC
       return done();
     case 'cancelPushed':
       touch();
-      if (s.step === 'DELETED') return done();
+      if (terminal(s.step)) return done();
       s.cancelReason = event.reason;
       s.showDeletedTicket = event.showDeletedTicket;
       if (event.s360Status) s.s360Status = event.s360Status;
@@ -193,7 +212,7 @@ export function reduceTicket(prev: TicketState, event: TicketInput, ctx: TicketC
       return done();
     case 'cancelRejected':
       touch();
-      if (s.step === 'DELETED') return done();
+      if (terminal(s.step)) return done();
       s.step = 'CANCELLING';
       needsAttention({ step: 'CANCELLING', type: event.errorType, message: event.message });
       return done();
@@ -213,6 +232,21 @@ export function reduceTicket(prev: TicketState, event: TicketInput, ctx: TicketC
       return done();
     case 'feedback':
       touch();
+      if (!ctx.legacyTransitions && isDeletion(event.tixngoStatus) && !deletionAsked() && isNewer(event.version)) {
+        // Deleted in TIXNGO (back office, another system) while S-360 still has the ticket valid: the two
+        // disagree, and only a person knows which is right. `retry` acknowledges the deletion.
+        s.tixngoVersion = event.version;
+        s.tixngoStatus = event.tixngoStatus;
+        needsAttention(
+          {
+            step: s.step,
+            type: ERR_UNEXPECTED_DELETION,
+            message: `ticket ${ctx.ticketId} is ${event.tixngoStatus} in TIXNGO, but S-360 did not cancel or invalidate it (${s.s360Status ?? 'not printed'} in S-360)`,
+          },
+          'FEEDBACK',
+        );
+        return done();
+      }
       applyTixngoStatus(event.tixngoStatus, event.version);
       return done();
     case 'cancel':
@@ -235,8 +269,9 @@ export function reduceTicket(prev: TicketState, event: TicketInput, ctx: TicketC
       if (leaving(s.step) || s.step === 'CANCELLING') return done();
       s.s360Status = event.status;
       if (s.step === 'AWAITING_INJECTION') {
-        // Never injected: S-360 cancels it and TIXNGO never hears of it (§3.6); nothing left to follow.
-        s.step = 'DELETED';
+        // Never injected: S-360 cancels it and TIXNGO never hears of it (§3.6); nothing left to follow, and no
+        // TIXNGO status to claim.
+        s.step = ctx.legacyTransitions ? 'DELETED' : 'CANCELLED_BEFORE_INJECTION';
       } else {
         s.cancelReason = event.reason;
         s.showDeletedTicket = event.showDeletedTicket;
@@ -282,7 +317,7 @@ export function reduceTicket(prev: TicketState, event: TicketInput, ctx: TicketC
 
     case 'tick':
       publish();
-      if (s.step === 'DELETED') {
+      if (terminal(s.step)) {
         commands.push({ kind: 'complete' });
         return done();
       }
@@ -291,7 +326,8 @@ export function reduceTicket(prev: TicketState, event: TicketInput, ctx: TicketC
         return done();
       }
       if (!s.needsAttention && s.step === 'CANCELLING') {
-        commands.push({ kind: 'pushCancel', notifySpectator: s.showDeletedTicket });
+        // The cancel's own showDeletedTicket (or the one a push computed) is sent as is; absent, the §3.3 rule.
+        commands.push(ctx.legacyTransitions ? { kind: 'pushCancel', notifySpectator: s.showDeletedTicket } : { kind: 'pushCancel', showDeletedTicket: s.showDeletedTicket });
         return done();
       }
       if (!s.needsAttention && s.step === 'CONTROLLING') {
@@ -313,10 +349,18 @@ export function reduceTicket(prev: TicketState, event: TicketInput, ctx: TicketC
   /** Re-runs the step that failed: the next tick pushes again, or the injection goes now. */
   function retry() {
     const failed = s.lastError?.step ?? s.step;
+    const unexpectedDeletion = s.lastError?.type === ERR_UNEXPECTED_DELETION;
     s.retries++;
     clearAttention();
     touch();
     publish();
+    if (unexpectedDeletion) {
+      // Acknowledged: a person has looked and accepts the deletion. The ticket follows TIXNGO to DELETED and
+      // the workflow ends (S-360 keeps its status: to cancel it there too, signal `cancel` instead).
+      if (s.tixngoStatus === 'DELETED') s.step = 'DELETED';
+      else startDeletionWait();
+      return;
+    }
     switch (failed) {
       case 'AWAITING_INJECTION':
         s.step = 'AWAITING_INJECTION';

@@ -121,6 +121,22 @@ test('showDeletedTicket follows the §3.3 rule', () => {
   assert.equal(showDeletedTicketFor('REFUND', { overrideVisibilityFlagForInvalidationReasons: 'REPRINT' }, false), false);
 });
 
+test('showDeletedTicket given by a ticket\'s own cancel wins over the rule, both ways', () => {
+  const listed = { overrideVisibilityFlagForInvalidationReasons: 'REPRINT', visibilityFlagDefaultValue: true };
+  assert.equal(showDeletedTicketFor('REPRINT', listed, true, false), false, 'explicit false beats reason, notify spectator and default');
+  assert.equal(showDeletedTicketFor('REFUND', {}, false, true), true, 'explicit true beats the default');
+  assert.equal(showDeletedTicketFor('REPRINT', listed, false, undefined), true, 'absent: the rule');
+});
+
+test('isShowDeletedTicket, the older name of visibilityFlagDefaultValue', () => {
+  assert.equal(showDeletedTicketFor('REFUND', { isShowDeletedTicket: true }, false), true);
+  assert.equal(showDeletedTicketFor('REFUND', { isShowDeletedTicket: 'true' }, false), true);
+  assert.equal(showDeletedTicketFor('REFUND', { isShowDeletedTicket: true, visibilityFlagDefaultValue: false }, false), false, 'the current name wins');
+  assert.deepEqual(parseCustomParamValues({ isShowDeletedTicket: 'true' }), { isShowDeletedTicket: true });
+  assert.deepEqual(parseCustomParamValues({ isShowDeletedTicket: 'false', visibilityFlagDefaultValue: false }), { isShowDeletedTicket: false, visibilityFlagDefaultValue: false });
+  assert.throws(() => parseCustomParamValues({ isShowDeletedTicket: 'true', visibilityFlagDefaultValue: 'false' }), /older name of visibilityFlagDefaultValue/);
+});
+
 test('reconcile judges S-360 against TIXNGO', () => {
   assert.equal(judge('PRINTED', 'DOWNLOADED'), undefined);
   assert.match(judge('PRINTED', 'ABSENT')!, /missing in TIXNGO/);

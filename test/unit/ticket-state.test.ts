@@ -2,7 +2,8 @@
 // than the step (needs attention, the deletion deadline, versions, the fields each transition sets).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ERR_DELETION_NOT_CONFIRMED, ERR_NOT_ELIGIBLE, ERR_TIXNGO_CONFLICT, ERR_TIXNGO_REJECTED } from '../../common/errors';
+import { ERR_DELETION_NOT_CONFIRMED, ERR_NOT_ELIGIBLE, ERR_TIXNGO_CONFLICT, ERR_TIXNGO_REJECTED, ERR_UNEXPECTED_DELETION } from '../../common/errors';
+import type { TixngoStatus } from '../../common/domain';
 import type { LifecycleStep, TicketState } from '../../common/lifecycle';
 import {
   initialTicketState,
@@ -27,7 +28,7 @@ const ctx: TicketContext = {
   timings: { deletionPollInitialMs: 1_000, deletionPollMaxMs: 8_000, deletionConfirmTimeoutMs: 3 * HOUR },
 };
 
-const STEPS: LifecycleStep[] = ['AWAITING_INJECTION', 'INJECTED', 'CANCELLING', 'DELETION_PENDING', 'DELETED', 'CONTROLLING', 'CONTROLLED'];
+const STEPS: LifecycleStep[] = ['AWAITING_INJECTION', 'INJECTED', 'CANCELLING', 'DELETION_PENDING', 'DELETED', 'CANCELLED_BEFORE_INJECTION', 'CONTROLLING', 'CONTROLLED'];
 const base = { needsAttention: false, deletionPolls: 0, retries: 0, updatedAt: iso(T0) };
 /** A typical ticket in each step, not needing attention. */
 const HEALTHY: Record<LifecycleStep, TicketState> = {
@@ -36,6 +37,7 @@ const HEALTHY: Record<LifecycleStep, TicketState> = {
   CANCELLING: { step: 'CANCELLING', ...base, s360Status: 'CANCELLED', tixngoStatus: 'DOWNLOADED', tixngoVersion: 5, cancelReason: 'REFUND', showDeletedTicket: true },
   DELETION_PENDING: { step: 'DELETION_PENDING', ...base, s360Status: 'CANCELLED', tixngoStatus: 'DELETION_PENDING', tixngoVersion: 5, deletionPolls: 2, deletionWaitStartedAt: iso(T0) },
   DELETED: { step: 'DELETED', ...base, s360Status: 'CANCELLED', tixngoStatus: 'DELETED', tixngoVersion: 5 },
+  CANCELLED_BEFORE_INJECTION: { step: 'CANCELLED_BEFORE_INJECTION', ...base, s360Status: 'CANCELLED' },
   CONTROLLING: { step: 'CONTROLLING', ...base, s360Status: 'CONTROLLED', tixngoStatus: 'DOWNLOADED', tixngoVersion: 5 },
   CONTROLLED: { step: 'CONTROLLED', ...base, s360Status: 'CONTROLLED', tixngoStatus: 'CONTROLLED', tixngoVersion: 5 },
 };
@@ -79,6 +81,22 @@ function flagged(from: LifecycleStep, to: LifecycleStep, errStep: LifecycleStep,
   return { step: to, attention: { step: errStep, type }, commands: [up(HEALTHY[from], to, true), warn(errStep, type), ...extra] };
 }
 const to = (step: LifecycleStep): Expect => ({ step });
+/** TIXNGO reports a deletion S-360 did not ask for: the step stays, needs attention, recorded as a feedback error. */
+function unexpected(step: LifecycleStep, status: TixngoStatus): Expect {
+  const s360 = HEALTHY[step].s360Status;
+  const message = `ticket 42 is ${status} in TIXNGO, but S-360 did not cancel or invalidate it (${s360 ?? 'not printed'} in S-360)`;
+  return {
+    step,
+    attention: { step, type: ERR_UNEXPECTED_DELETION },
+    commands: [
+      { kind: 'upsertSearchAttributes', values: { s360Status: s360, tixngoStatus: status, step, needsAttention: true } },
+      warn(step, ERR_UNEXPECTED_DELETION),
+      record('FEEDBACK', { type: ERR_UNEXPECTED_DELETION, message, field: undefined }),
+    ],
+  };
+}
+/** The steps in which S-360 has not asked for a deletion (HEALTHY: not cancelled, not on the way out). */
+const LIVE: LifecycleStep[] = ['AWAITING_INJECTION', 'INJECTED', 'CONTROLLING', 'CONTROLLED'];
 
 const PUSH_STEP: Record<PushKind, LifecycleStep> = { inject: 'AWAITING_INJECTION', cancel: 'CANCELLING', control: 'CONTROLLING' };
 const PUSH_FN: Record<PushKind, RecordFunction> = { inject: 'INJECTION', cancel: 'PUSH_CANCELLED', control: 'PUSH_CONTROLLED' };
@@ -88,6 +106,7 @@ const NOT_ELIGIBLE: Record<PushKind, string> = {
   control: 'ticket 42 is not CONTROLLED and injected in S-360',
 };
 const PUSHES: PushKind[] = ['inject', 'cancel', 'control'];
+const terminal = (step: LifecycleStep) => step === 'DELETED' || step === 'CANCELLED_BEFORE_INJECTION';
 
 const rows: Row[] = [
   { name: 'injected', event: { type: 'injected' }, touches: true, cells: { AWAITING_INJECTION: to('INJECTED') } },
@@ -101,35 +120,35 @@ const rows: Row[] = [
     name: 'cancelPushed (DELETION_PENDING)',
     event: { type: 'cancelPushed', reason: 'REPRINT', tixngoStatus: 'DELETION_PENDING', showDeletedTicket: false, s360Status: 'INVALIDATED' },
     touches: true,
-    cells: { DELETED: to('DELETED') },
+    cells: { DELETED: to('DELETED'), CANCELLED_BEFORE_INJECTION: to('CANCELLED_BEFORE_INJECTION') },
     otherwise: () => to('DELETION_PENDING'),
   },
   {
     name: 'cancelPushed (DELETED)',
     event: { type: 'cancelPushed', reason: 'REPRINT', tixngoStatus: 'DELETED', showDeletedTicket: false, s360Status: 'INVALIDATED' },
     touches: true,
-    cells: {},
+    cells: { CANCELLED_BEFORE_INJECTION: to('CANCELLED_BEFORE_INJECTION') },
     otherwise: () => to('DELETED'),
   },
   {
     name: 'cancelRejected',
     event: { type: 'cancelRejected', errorType: ERR_TIXNGO_CONFLICT, message: 'refused' },
     touches: true,
-    cells: { DELETED: to('DELETED') },
+    cells: { DELETED: to('DELETED'), CANCELLED_BEFORE_INJECTION: to('CANCELLED_BEFORE_INJECTION') },
     otherwise: (step) => flagged(step, 'CANCELLING', 'CANCELLING', ERR_TIXNGO_CONFLICT),
   },
   {
     name: 'controlPushed',
     event: { type: 'controlPushed', tixngoStatus: 'CONTROLLED' },
     touches: true,
-    cells: { CANCELLING: to('CANCELLING'), DELETION_PENDING: to('DELETION_PENDING'), DELETED: to('DELETED') },
+    cells: { CANCELLING: to('CANCELLING'), DELETION_PENDING: to('DELETION_PENDING'), DELETED: to('DELETED'), CANCELLED_BEFORE_INJECTION: to('CANCELLED_BEFORE_INJECTION') },
     otherwise: () => to('CONTROLLED'),
   },
   {
     name: 'controlRejected',
     event: { type: 'controlRejected', errorType: ERR_TIXNGO_CONFLICT, message: 'refused' },
     touches: true,
-    cells: { DELETION_PENDING: to('DELETION_PENDING'), DELETED: to('DELETED') },
+    cells: { DELETION_PENDING: to('DELETION_PENDING'), DELETED: to('DELETED'), CANCELLED_BEFORE_INJECTION: to('CANCELLED_BEFORE_INJECTION') },
     otherwise: (step) => flagged(step, 'CONTROLLING', 'CONTROLLING', ERR_TIXNGO_CONFLICT),
   },
   { name: 'feedback ASSIGNED', event: { type: 'feedback', tixngoStatus: 'ASSIGNED', version: 6 }, touches: true, cells: { AWAITING_INJECTION: to('INJECTED') } },
@@ -137,10 +156,17 @@ const rows: Row[] = [
     name: 'feedback DELETION_PENDING',
     event: { type: 'feedback', tixngoStatus: 'DELETION_PENDING', version: 6 },
     touches: true,
-    cells: {},
-    otherwise: () => to('DELETION_PENDING'),
+    // S-360 did not ask for it in the live steps; TIXNGO never had the ticket cancelled before its injection.
+    cells: { CANCELLED_BEFORE_INJECTION: to('CANCELLED_BEFORE_INJECTION') },
+    otherwise: (step) => (LIVE.includes(step) ? unexpected(step, 'DELETION_PENDING') : to('DELETION_PENDING')),
   },
-  { name: 'feedback DELETED', event: { type: 'feedback', tixngoStatus: 'DELETED', version: 6 }, touches: true, cells: {}, otherwise: () => to('DELETED') },
+  {
+    name: 'feedback DELETED',
+    event: { type: 'feedback', tixngoStatus: 'DELETED', version: 6 },
+    touches: true,
+    cells: { CANCELLED_BEFORE_INJECTION: to('CANCELLED_BEFORE_INJECTION') },
+    otherwise: (step) => (LIVE.includes(step) ? unexpected(step, 'DELETED') : to('DELETED')),
+  },
   {
     name: 'feedback CONTROLLED',
     event: { type: 'feedback', tixngoStatus: 'CONTROLLED', version: 6 },
@@ -152,13 +178,13 @@ const rows: Row[] = [
     name: 'feedback older than the last one seen',
     event: { type: 'feedback', tixngoStatus: 'DELETED', version: 5 },
     touches: true,
-    cells: { AWAITING_INJECTION: to('DELETED') },
+    cells: { AWAITING_INJECTION: unexpected('AWAITING_INJECTION', 'DELETED') },
   },
   {
     name: 'cancel',
     event: { type: 'cancel', reason: 'REFUND', showDeletedTicket: true },
     touches: true,
-    cells: { CANCELLING: to('CANCELLING'), DELETION_PENDING: to('DELETION_PENDING'), DELETED: to('DELETED') },
+    cells: { CANCELLING: to('CANCELLING'), DELETION_PENDING: to('DELETION_PENDING'), DELETED: to('DELETED'), CANCELLED_BEFORE_INJECTION: to('CANCELLED_BEFORE_INJECTION') },
     otherwise: (step) => ({ step, commands: [{ kind: 'applyS360Cancel', reason: 'REFUND', status: 'CANCELLED', showDeletedTicket: true }] }),
   },
   {
@@ -175,7 +201,7 @@ const rows: Row[] = [
     name: 's360CancelApplied',
     event: { type: 's360CancelApplied', reason: 'REFUND', status: 'INVALIDATED', showDeletedTicket: true },
     touches: false,
-    cells: { AWAITING_INJECTION: to('DELETED'), INJECTED: to('CANCELLING'), CONTROLLING: to('CANCELLING'), CONTROLLED: to('CANCELLING') },
+    cells: { AWAITING_INJECTION: to('CANCELLED_BEFORE_INJECTION'), INJECTED: to('CANCELLING'), CONTROLLING: to('CANCELLING'), CONTROLLED: to('CANCELLING') },
   },
   { name: 's360ControlApplied', event: { type: 's360ControlApplied' }, touches: false, cells: { INJECTED: to('CONTROLLING'), CONTROLLING: to('CONTROLLING') } },
   ...PUSHES.flatMap((push): Row[] => [
@@ -203,7 +229,13 @@ const rows: Row[] = [
     },
   ]),
   { name: 'deletionPollDue', event: { type: 'deletionPollDue' }, touches: true, cells: {}, otherwise: (step) => ({ step, commands: [{ kind: 'pollDeletion' }] }) },
-  { name: 'deletionPolled DELETED', event: { type: 'deletionPolled', found: true, tixngoStatus: 'DELETED', version: 6 }, touches: false, cells: {}, otherwise: () => to('DELETED') },
+  {
+    name: 'deletionPolled DELETED',
+    event: { type: 'deletionPolled', found: true, tixngoStatus: 'DELETED', version: 6 },
+    touches: false,
+    cells: { CANCELLED_BEFORE_INJECTION: to('CANCELLED_BEFORE_INJECTION') },
+    otherwise: () => to('DELETED'),
+  },
   { name: 'deletionPolled not found', event: { type: 'deletionPolled', found: false, tixngoStatus: 'DELETED', version: 6 }, touches: false, cells: {} },
   {
     name: 'deletionPollFailed',
@@ -217,10 +249,11 @@ const rows: Row[] = [
     event: { type: 'tick', retryRequested: false, continueAsNewDue: false },
     touches: false,
     cells: {
-      CANCELLING: { step: 'CANCELLING', commands: [up(HEALTHY.CANCELLING), { kind: 'pushCancel', notifySpectator: true }] },
+      CANCELLING: { step: 'CANCELLING', commands: [up(HEALTHY.CANCELLING), { kind: 'pushCancel', showDeletedTicket: true }] },
       // Started 2 h ago, 2 polls: the third waits 1 s × 2².
       DELETION_PENDING: { step: 'DELETION_PENDING', commands: [up(HEALTHY.DELETION_PENDING), { kind: 'waitForDeletion', delayMs: 4_000 }] },
       DELETED: { step: 'DELETED', commands: [up(HEALTHY.DELETED), { kind: 'complete' }] },
+      CANCELLED_BEFORE_INJECTION: { step: 'CANCELLED_BEFORE_INJECTION', commands: [up(HEALTHY.CANCELLED_BEFORE_INJECTION), { kind: 'complete' }] },
       CONTROLLING: { step: 'CONTROLLING', commands: [up(HEALTHY.CONTROLLING), { kind: 'pushControl' }] },
     },
     otherwise: (step) => ({ step, commands: [up(HEALTHY[step]), { kind: 'wait' }] }),
@@ -231,8 +264,9 @@ const rows: Row[] = [
     touches: false,
     cells: {
       // A push in flight goes first; continue-as-new waits for the next idle moment.
-      CANCELLING: { step: 'CANCELLING', commands: [up(HEALTHY.CANCELLING), { kind: 'pushCancel', notifySpectator: true }] },
+      CANCELLING: { step: 'CANCELLING', commands: [up(HEALTHY.CANCELLING), { kind: 'pushCancel', showDeletedTicket: true }] },
       DELETED: { step: 'DELETED', commands: [up(HEALTHY.DELETED), { kind: 'complete' }] },
+      CANCELLED_BEFORE_INJECTION: { step: 'CANCELLED_BEFORE_INJECTION', commands: [up(HEALTHY.CANCELLED_BEFORE_INJECTION), { kind: 'complete' }] },
       CONTROLLING: { step: 'CONTROLLING', commands: [up(HEALTHY.CONTROLLING), { kind: 'pushControl' }] },
     },
     otherwise: (step) => ({ step, commands: [up(HEALTHY[step]), { kind: 'continueAsNew' }] }),
@@ -242,7 +276,10 @@ const rows: Row[] = [
     name: 'tick, retry requested',
     event: { type: 'tick', retryRequested: true, continueAsNewDue: true },
     touches: false,
-    cells: { DELETED: { step: 'DELETED', commands: [up(HEALTHY.DELETED), { kind: 'complete' }] } },
+    cells: {
+      DELETED: { step: 'DELETED', commands: [up(HEALTHY.DELETED), { kind: 'complete' }] },
+      CANCELLED_BEFORE_INJECTION: { step: 'CANCELLED_BEFORE_INJECTION', commands: [up(HEALTHY.CANCELLED_BEFORE_INJECTION), { kind: 'complete' }] },
+    },
     otherwise: (step) => ({ step, commands: [up(HEALTHY[step])] }),
   },
 ];
@@ -292,14 +329,14 @@ describe('ticket reducer: needing attention', () => {
       name: 'tick waits',
       event: { type: 'tick', retryRequested: false, continueAsNewDue: false },
       expect: Object.fromEntries(
-        STEPS.map((step) => [step, { step, attention: { step, type: ERR_TIXNGO_REJECTED }, commands: [up(FLAGGED[step]), { kind: step === 'DELETED' ? 'complete' : 'wait' }], touched: false }]),
+        STEPS.map((step) => [step, { step, attention: { step, type: ERR_TIXNGO_REJECTED }, commands: [up(FLAGGED[step]), { kind: terminal(step) ? 'complete' : 'wait' }], touched: false }]),
       ) as Record<LifecycleStep, Expect>,
     },
     {
       name: 'tick continues as new when due',
       event: { type: 'tick', retryRequested: false, continueAsNewDue: true },
       expect: Object.fromEntries(
-        STEPS.map((step) => [step, { step, attention: { step, type: ERR_TIXNGO_REJECTED }, commands: [up(FLAGGED[step]), { kind: step === 'DELETED' ? 'complete' : 'continueAsNew' }], touched: false }]),
+        STEPS.map((step) => [step, { step, attention: { step, type: ERR_TIXNGO_REJECTED }, commands: [up(FLAGGED[step]), { kind: terminal(step) ? 'complete' : 'continueAsNew' }], touched: false }]),
       ) as Record<LifecycleStep, Expect>,
     },
     {
@@ -312,6 +349,12 @@ describe('ticket reducer: needing attention', () => {
         CANCELLING: retried('CANCELLING', 'CANCELLING'),
         DELETION_PENDING: retried('DELETION_PENDING', 'CANCELLING'),
         DELETED: { step: 'DELETED', attention: { step: 'DELETED', type: ERR_TIXNGO_REJECTED }, commands: [up(FLAGGED.DELETED), { kind: 'complete' }], touched: false },
+        CANCELLED_BEFORE_INJECTION: {
+          step: 'CANCELLED_BEFORE_INJECTION',
+          attention: { step: 'CANCELLED_BEFORE_INJECTION', type: ERR_TIXNGO_REJECTED },
+          commands: [up(FLAGGED.CANCELLED_BEFORE_INJECTION), { kind: 'complete' }],
+          touched: false,
+        },
         CONTROLLING: retried('CONTROLLING', 'CONTROLLING'),
         CONTROLLED: retried('CONTROLLED', 'CONTROLLED'),
       },
@@ -342,7 +385,7 @@ describe('ticket reducer: needing attention', () => {
       ['DELETION_PENDING', { type: 'feedback', tixngoStatus: 'DELETED', version: 6 }, 'DELETED'],
       ['CANCELLING', { type: 'feedback', tixngoStatus: 'DELETION_PENDING', version: 6 }, 'DELETION_PENDING'],
       ['DELETION_PENDING', { type: 'deletionPolled', found: true, tixngoStatus: 'DELETED', version: 6 }, 'DELETED'],
-      ['AWAITING_INJECTION', { type: 's360CancelApplied', status: 'CANCELLED' }, 'DELETED'],
+      ['AWAITING_INJECTION', { type: 's360CancelApplied', status: 'CANCELLED' }, 'CANCELLED_BEFORE_INJECTION'],
       ['CONTROLLING', { type: 's360CancelApplied', status: 'CANCELLED' }, 'CANCELLING'],
       ['CONTROLLING', { type: 's360ControlApplied' }, 'CONTROLLING'],
     ];
@@ -445,8 +488,9 @@ describe('ticket reducer: what each transition records', () => {
 
   test('the deletion is sent with the spectator flag of the cancel', () => {
     const tick: TicketInput = { type: 'tick', retryRequested: false, continueAsNewDue: false };
-    assert.deepEqual(reduceTicket({ ...HEALTHY.CANCELLING, showDeletedTicket: false }, tick, ctx).commands[1], { kind: 'pushCancel', notifySpectator: false });
-    assert.deepEqual(reduceTicket({ ...HEALTHY.CANCELLING, showDeletedTicket: undefined }, tick, ctx).commands[1], { kind: 'pushCancel', notifySpectator: undefined });
+    // Given (true or false), it is sent as is; absent, the activity applies the §3.3 rule.
+    assert.deepEqual(reduceTicket({ ...HEALTHY.CANCELLING, showDeletedTicket: false }, tick, ctx).commands[1], { kind: 'pushCancel', showDeletedTicket: false });
+    assert.deepEqual(reduceTicket({ ...HEALTHY.CANCELLING, showDeletedTicket: undefined }, tick, ctx).commands[1], { kind: 'pushCancel', showDeletedTicket: undefined });
   });
 
   test('a cancel request without status cancels; with one, passes it on', () => {
@@ -471,6 +515,68 @@ describe('ticket reducer: what each transition records', () => {
     assert.deepEqual(r.lastError, { step: 'AWAITING_INJECTION', ...REJ, at: iso(NOW) });
     const never = reduceTicket(HEALTHY.AWAITING_INJECTION, { type: 'control' }, ctx).state;
     assert.equal(never.lastError?.message, 'ticket 42 cannot be controlled in TIXNGO: it was never injected');
+  });
+});
+
+describe('ticket reducer: a deletion S-360 did not ask for', () => {
+  const tick = (retryRequested: boolean): TicketInput => ({ type: 'tick', retryRequested, continueAsNewDue: false });
+  const deletedUnasked = (status: TixngoStatus, from: TicketState = HEALTHY.INJECTED) => reduceTicket(from, { type: 'feedback', tixngoStatus: status, version: 6 }, ctx).state;
+
+  test('S-360 cancelled or invalidated it (its own push not yet seen): the deletion was asked for, it is followed', () => {
+    for (const s360Status of ['CANCELLED', 'INVALIDATED'] as const) {
+      const s = deletedUnasked('DELETED', { ...HEALTHY.CONTROLLED, s360Status });
+      assert.deepEqual([s.step, s.needsAttention], ['DELETED', false], s360Status);
+    }
+  });
+
+  test('the workflow keeps it open, with the TIXNGO status and the error naming the ticket and that status', () => {
+    const s = deletedUnasked('DELETION_PENDING');
+    assert.deepEqual([s.step, s.tixngoStatus, s.tixngoVersion, s.needsAttention], ['INJECTED', 'DELETION_PENDING', 6, true]);
+    assert.deepEqual(s.lastError, { step: 'INJECTED', type: ERR_UNEXPECTED_DELETION, message: 'ticket 42 is DELETION_PENDING in TIXNGO, but S-360 did not cancel or invalidate it (PRINTED in S-360)', at: iso(NOW) });
+    assert.equal(reduceTicket(s, tick(false), ctx).commands.at(-1)?.kind, 'wait', 'no deletion wait while a person has to look');
+  });
+
+  test('retry acknowledges: DELETED ends the workflow, DELETION_PENDING waits for DELETED', () => {
+    const gone = deletedUnasked('DELETED');
+    assert.deepEqual(ticketRetry(gone, '42'), { retried: true, step: 'INJECTED', message: 'acknowledging the deletion of ticket 42 in TIXNGO (DELETED)' });
+    const acked = reduceTicket(gone, tick(true), ctx).state;
+    assert.deepEqual([acked.step, acked.needsAttention, acked.lastError, acked.retries], ['DELETED', false, undefined, 1]);
+    assert.deepEqual(reduceTicket(acked, tick(false), ctx).commands.at(-1), { kind: 'complete' });
+
+    const pending = reduceTicket(deletedUnasked('DELETION_PENDING'), tick(true), ctx).state;
+    assert.deepEqual([pending.step, pending.needsAttention, pending.deletionPolls, pending.deletionWaitStartedAt], ['DELETION_PENDING', false, 0, iso(NOW)]);
+    assert.equal(reduceTicket(pending, tick(false), ctx).commands.at(-1)?.kind, 'waitForDeletion');
+  });
+
+  test('a later, live status (re-injected) clears the attention; a repeat of the deletion keeps it', () => {
+    const s = deletedUnasked('DELETION_PENDING');
+    const again = reduceTicket(s, { type: 'feedback', tixngoStatus: 'DELETED', version: 7 }, ctx).state;
+    assert.deepEqual([again.step, again.tixngoStatus, again.needsAttention, again.lastError?.type], ['INJECTED', 'DELETED', true, ERR_UNEXPECTED_DELETION]);
+    const live = reduceTicket(again, { type: 'feedback', tixngoStatus: 'INJECTED', version: 8 }, ctx).state;
+    assert.deepEqual([live.step, live.tixngoStatus, live.needsAttention, live.lastError], ['INJECTED', 'INJECTED', false, undefined]);
+    const stale = reduceTicket(again, { type: 'feedback', tixngoStatus: 'INJECTED', version: 5 }, ctx).state;
+    assert.equal(stale.needsAttention, true, 'older than the deletion: ignored');
+  });
+});
+
+describe('ticket reducer: histories from before issue #10 (legacyTransitions)', () => {
+  const legacy: TicketContext = { ...ctx, legacyTransitions: true };
+
+  test('an unasked deletion is followed quietly', () => {
+    for (const step of LIVE) {
+      const r = reduceTicket(HEALTHY[step], { type: 'feedback', tixngoStatus: 'DELETED', version: 6 }, legacy);
+      assert.deepEqual([r.state.step, r.state.needsAttention, r.commands], ['DELETED', false, []], step);
+    }
+  });
+
+  test('a ticket cancelled before its injection ends DELETED', () => {
+    const r = reduceTicket(HEALTHY.AWAITING_INJECTION, { type: 's360CancelApplied', status: 'CANCELLED' }, legacy);
+    assert.deepEqual([r.state.step, r.state.tixngoStatus], ['DELETED', undefined]);
+  });
+
+  test('the cancel\'s showDeletedTicket goes to the deletion as "Notify spectator"', () => {
+    const r = reduceTicket({ ...HEALTHY.CANCELLING, showDeletedTicket: false }, { type: 'tick', retryRequested: false, continueAsNewDue: false }, legacy);
+    assert.deepEqual(r.commands[1], { kind: 'pushCancel', notifySpectator: false });
   });
 });
 
