@@ -2,6 +2,7 @@
 // clients bound to the activity's cancellation, heartbeats around the bulk calls, and the per-item failure helpers.
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import type { z } from 'zod';
 import type { InterfaceFunction } from '../common/domain';
 import { ERR_CONFIG, ERR_INVALID_TICKET_DATA, ERR_TIXNGO_CONFLICT, ERR_TIXNGO_NOT_FOUND, ERR_TIXNGO_REJECTED } from '../common/errors';
 import { splitTicketRefs } from '../contract/function-params';
@@ -9,9 +10,10 @@ import type { Repository } from '../db/repo';
 import type { SecretKey } from '../config/secrets';
 import type { InterfaceCredentials, InterfaceRow, TicketPayloadRow } from '../db/types';
 import { TixngoError, type TicketOutcome, type TixngoClient } from '../tixngo/client';
+import { formatIssues, issuePath } from '../tixngo/contract';
 import { toFailure } from './failures';
 import type { Mailer, NotifyRepository } from './notify';
-import type { BatchResultBase } from './types';
+import type { BatchResultBase, SimulatedItem } from './types';
 
 /** The TIXNGO calls the activities make (tixngo/client.ts TixngoClient; tests pass a fake). */
 export type TixngoClientLike = Pick<TixngoClient, 'injectTickets' | 'getTickets' | 'deleteTickets' | 'markControlled' | 'getDiff' | 'injectPrivileges' | 'getPrivilegeInstances'>;
@@ -177,6 +179,25 @@ export function heartbeat(details?: unknown): void {
 }
 
 /**
+ * The heartbeat details of a batch activity. `posted`: see mayHaveBeenAccepted. `accepted`: what TIXNGO accepted in
+ * the sub-calls already made (ticketIterationSize) or already held, so that a retry after a failed later sub-call
+ * neither sends them again nor forgets to report them (and marks them, should they not be marked yet).
+ */
+interface BatchHeartbeat<A> {
+  posted?: boolean;
+  accepted?: A[];
+}
+
+function startDetails<A>(): BatchHeartbeat<A> | undefined {
+  try {
+    const info = Context.current().info;
+    return info.attempt <= 1 ? undefined : (info.heartbeatDetails as BatchHeartbeat<A> | undefined);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Whether an earlier attempt of this activity may have had its bulk call accepted by TIXNGO: it reached the
  * call (heartbeat `{ posted: true }` just before it) and did not get a definite answer (`{ posted: false }` is
  * recorded when TIXNGO answered with an error status, so nothing was accepted). Only then does a retry spend
@@ -184,24 +205,68 @@ export function heartbeat(details?: unknown): void {
  */
 export function mayHaveBeenAccepted(): boolean {
   try {
-    const info = Context.current().info;
-    if (info.attempt <= 1) return false;
-    const d = info.heartbeatDetails as { posted?: boolean } | undefined;
-    return d?.posted !== false;
+    if (Context.current().info.attempt <= 1) return false;
   } catch {
     return false;
   }
+  return startDetails()?.posted !== false;
 }
 
-/** Runs the bulk call, recording around it whether TIXNGO may have accepted it (see mayHaveBeenAccepted). */
-export async function posting<T>(call: () => Promise<T>): Promise<T> {
-  heartbeat({ posted: true });
+/**
+ * What earlier attempts of this activity knew TIXNGO had accepted (a split batch whose later sub-call failed).
+ * Heartbeats are throttled, so after a worker crash this may lag: the items it misses were marked in S-360 (never
+ * selected again as unprocessed), and mayHaveBeenAccepted then holds, so an injection asks TIXNGO first.
+ */
+export function acceptedEarlier<A>(): A[] {
+  return startDetails<A>()?.accepted ?? [];
+}
+
+/**
+ * Runs one bulk call, recording around it whether TIXNGO may have accepted it (see mayHaveBeenAccepted), with what
+ * the batch's earlier sub-calls had accepted (see acceptedEarlier).
+ */
+export async function posting<T, A = unknown>(call: () => Promise<T>, accepted?: readonly A[]): Promise<T> {
+  heartbeat(batchDetails(true, accepted));
   try {
     return await call();
   } catch (err) {
-    if (err instanceof TixngoError && err.httpStatus !== undefined) heartbeat({ posted: false });
+    if (err instanceof TixngoError && err.httpStatus !== undefined) heartbeat(batchDetails(false, accepted));
     throw err;
   }
+}
+
+/**
+ * After a sub-call's accepted items are marked in S-360: records them for a retry. `posted` stays true: should a
+ * later heartbeat be lost in the throttle (worker crash), a retry must still ask TIXNGO what it holds.
+ */
+export function acceptedSoFar<A>(accepted: readonly A[]): void {
+  heartbeat(batchDetails(true, accepted));
+}
+
+function batchDetails<A>(posted: boolean, accepted: readonly A[] | undefined): BatchHeartbeat<A> {
+  return accepted?.length ? { posted, accepted: [...accepted] } : { posted };
+}
+
+/**
+ * Simulation mode (§3.1.1): each item's wire form checked against the TIXNGO contract, as the client would before
+ * sending; the valid ones reported with what the call would do, the others as local rejections. Sends nothing.
+ */
+export function simulateItems<R extends { id: string }>(
+  rows: readonly R[],
+  kind: 'ticket' | 'card',
+  schema: z.ZodType,
+  wire: (r: R) => unknown,
+  would: (r: R) => Omit<SimulatedItem, 'itemId'>,
+  eventOf: (r: R) => string,
+): { simulated: SimulatedItem[]; rejected: ItemFailureOut[] } {
+  const simulated: SimulatedItem[] = [];
+  const rejected: ItemFailureOut[] = [];
+  for (const r of rows) {
+    const check = schema.safeParse(wire(r));
+    if (check.success) simulated.push({ itemId: r.id, ...would(r) });
+    else rejected.push({ itemId: r.id, eventCode: eventOf(r), type: ERR_INVALID_TICKET_DATA, field: issuePath(check.error.issues[0]!.path), message: `${kind} ${r.id}: ${formatIssues(check.error)}` });
+  }
+  return { simulated, rejected };
 }
 
 /** `ticket 123: spectatorDetails.email: required` from a per-item result. */

@@ -3,8 +3,10 @@
 import { log } from '@temporalio/activity';
 import { ERR_INVALID_TICKET_DATA } from '../common/errors';
 import type { TicketPayloadRow } from '../db/types';
-import { formatIssues, injectionTicketSchema, issuePath } from '../tixngo/contract';
+import { injectionTicketSchema } from '../tixngo/contract';
 import {
+  acceptedEarlier,
+  acceptedSoFar,
   customInt,
   describeRejection,
   eligibleTickets,
@@ -12,6 +14,7 @@ import {
   heartbeat,
   mayHaveBeenAccepted,
   posting,
+  simulateItems,
   type ActivityContext,
   type ItemFailureOut,
 } from './context';
@@ -19,6 +22,8 @@ import { toFailure } from './failures';
 import { chunks, matchesFilters, missingHolderFields, skipper } from './params';
 import { buildTicketPayload } from './payload';
 import type { Activities } from './types';
+
+type Accepted = { ticketId: string; eventCode: string };
 
 export function createInjectionActivities(ctx: ActivityContext): Pick<Activities, 'injectTicketBatch'> {
   const { repo } = ctx;
@@ -50,9 +55,14 @@ export function createInjectionActivities(ctx: ActivityContext): Pick<Activities
         lastId = ids[ids.length - 1];
         done = ids.length < input.limit;
       }
+      // Accepted and marked by an earlier attempt of this batch (ticketIterationSize): reported, not sent again.
+      const earlier = p?.simulationMode ? [] : acceptedEarlier<Accepted>();
+      const earlierIds = new Set(earlier.map((a) => a.ticketId));
+      rows = rows.filter((r) => !earlierIds.has(r.id));
+      alreadyDone = alreadyDone.filter((r) => !earlierIds.has(r.id));
       // Filters (AND; a file number overrides them) leave other tickets for other schedules: not counted here.
       rows = rows.filter((r) => matchesFilters(r, p));
-      const selected = rows.length + alreadyDone.length;
+      const selected = rows.length + alreadyDone.length + earlier.length;
       const isSkipped = skipper(p);
       const skippedRows = rows.filter(isSkipped);
       rows = rows.filter((r) => !isSkipped(r));
@@ -67,24 +77,42 @@ export function createInjectionActivities(ctx: ActivityContext): Pick<Activities
           return missing.length === 0;
         });
       }
-      heartbeat();
       const payloadOptions = { mainApplicant: p?.mainApplicant, barcodePrefix: p?.barcodePrefix, barcodeSuffix: p?.barcodeSuffix };
-      const eventOf = new Map(rows.map((r) => [r.id, r.performance.code]));
-      const accepted: { ticketId: string; eventCode: string }[] = alreadyDone.map((r) => ({ ticketId: r.id, eventCode: r.performance.code }));
-      const rejected: ItemFailureOut[] = [];
-      let calls = 0;
 
       if (p?.simulationMode) {
-        // Simulation (§3.1.1): build and check every payload, send nothing, mark nothing.
-        for (const r of rows) {
-          const check = injectionTicketSchema.safeParse(buildTicketPayload(r, row.customParams, payloadOptions));
-          if (!check.success) {
-            const field = issuePath(check.error.issues[0]!.path);
-            rejected.push({ itemId: r.id, eventCode: r.performance.code, type: ERR_INVALID_TICKET_DATA, field, message: `ticket ${r.id}: ${formatIssues(check.error)}` });
-          }
-        }
-        return { selected, accepted: [], rejected, skipped: selected - rejected.length, lastId, done, tixngoCalls: 0 };
+        // Simulation (§3.1.1): build and check every payload, send nothing, mark nothing, record nothing.
+        const sim = simulateItems(
+          rows,
+          'ticket',
+          injectionTicketSchema,
+          (r) => buildTicketPayload(r, row.customParams, payloadOptions),
+          (r) => (r.status === 'NOT_PRINTED' ? { action: 'inject' } : { action: 'reinject', detail: `already ${r.status}: sent again (force list)` }),
+          (r) => r.performance.code,
+        );
+        const simulated = [...sim.simulated, ...waiting.map((w) => ({ itemId: w.itemId, action: 'wait' as const, detail: w.message }))];
+        return { selected, accepted: [], rejected: sim.rejected, skipped: selected - sim.rejected.length, lastId, done, tixngoCalls: 0, simulated };
       }
+
+      heartbeat(earlier.length ? { accepted: earlier } : undefined);
+      // Accepted by TIXNGO in this batch, earlier attempts included: never sent again. Those not yet marked in
+      // S-360 are marked with the next write; marking is idempotent, so an earlier attempt's are marked again.
+      const accepted: Accepted[] = [];
+      let unmarked: Accepted[] = [...earlier, ...alreadyDone.map((r) => ({ ticketId: r.id, eventCode: r.performance.code }))];
+      const mark = async (part: Accepted[]): Promise<void> => {
+        const items = [...unmarked, ...part];
+        if (items.length === 0) return;
+        await repo.markInjected(
+          row.id,
+          items.map((a) => a.ticketId),
+          runId,
+        );
+        unmarked = [];
+        accepted.push(...items);
+        acceptedSoFar(accepted);
+      };
+      const eventOf = new Map(rows.map((r) => [r.id, r.performance.code]));
+      const rejected: ItemFailureOut[] = [];
+      let calls = 0;
 
       const client = await ctx.tixngo(row);
       // Exactly once: a retried attempt may follow a call TIXNGO accepted before the worker died.
@@ -99,30 +127,28 @@ export function createInjectionActivities(ctx: ActivityContext): Pick<Activities
         }
         if (held.size) log.info('retried injection: tickets already in TIXNGO are not sent again', { count: held.size });
       }
-      for (const id of held) accepted.push({ ticketId: id, eventCode: eventOf.get(id)! });
+      for (const id of held) unmarked.push({ ticketId: id, eventCode: eventOf.get(id)! });
 
       const toSend = rows.filter((r) => !held.has(r.id)).map((r) => buildTicketPayload(r, row.customParams, payloadOptions));
-      // ticketIterationSize (§4) splits a batch into consecutive calls.
+      // ticketIterationSize (§4) splits a batch into consecutive calls. What a sub-call had accepted is marked
+      // before the next one: should that one fail, the retry sends only what TIXNGO does not hold.
       for (const part of chunks(toSend, customInt(row, 'ticketIterationSize'))) {
         let res;
         try {
-          res = await posting(() => client.injectTickets(part));
+          res = await posting(() => client.injectTickets(part), [...accepted, ...unmarked]);
         } catch (err) {
           throw toFailure(err, `injection on interface '${row.name}'`);
         }
         if (res.results.some((r) => !r.local)) calls++;
+        const partAccepted: Accepted[] = [];
         for (const r of res.results) {
           const eventCode = eventOf.get(r.ticketId) ?? '';
-          if (r.outcome === 'ACCEPTED') accepted.push({ ticketId: r.ticketId, eventCode });
+          if (r.outcome === 'ACCEPTED') partAccepted.push({ ticketId: r.ticketId, eventCode });
           else rejected.push({ itemId: r.ticketId, eventCode, type: failureType(r), ...describeRejection('ticket', r.ticketId, r) });
         }
-        heartbeat();
+        await mark(partAccepted);
       }
-      await repo.markInjected(
-        row.id,
-        accepted.map((a) => a.ticketId),
-        runId,
-      );
+      await mark([]);
       await ctx.recordFailures(row, 'INJECTION', 'ticket', [...rejected, ...waiting], runId);
       const skipped = skippedRows.length + waiting.length;
       if (input.countAcceptedOnly) return { selected, accepted: [], acceptedCount: accepted.length, rejected, skipped, lastId, done, tixngoCalls: calls };

@@ -1,6 +1,7 @@
 // Digital privileges (cards): one batch = one page of S-360 cards, one bulk TIXNGO call, one S-360 write of the
 // outcome; like tickets, a retried attempt first asks TIXNGO which cards it already holds.
-import { describeRejection, failureType, mayHaveBeenAccepted, posting, type ActivityContext, type ItemFailureOut } from './context';
+import { privilegeInstanceInputSchema } from '../tixngo/contract';
+import { describeRejection, failureType, mayHaveBeenAccepted, posting, simulateItems, type ActivityContext, type ItemFailureOut } from './context';
 import { toFailure } from './failures';
 import { buildPrivilegePayload } from './payload';
 import type { Activities } from './types';
@@ -22,6 +23,14 @@ export function createPrivilegeActivities(ctx: ActivityContext): Pick<Activities
       } else {
         ids = await repo.selectPrivilegeCandidates(row.id, { afterId: input.afterId, limit: input.limit });
         cards = await repo.loadCardsForPayload(ids);
+      }
+      const selected = input.itemIds ? cards.length + accepted.length : ids.length;
+      const lastId = input.itemIds ? undefined : ids[ids.length - 1];
+      const done = input.itemIds ? true : ids.length < input.limit;
+      if (input.params?.simulationMode) {
+        // Simulation (§3.1.1): build and check every instance, send nothing, mark nothing, record nothing.
+        const sim = simulateItems(cards, 'card', privilegeInstanceInputSchema, buildPrivilegePayload, () => ({ action: 'inject' }), (c) => c.productCode);
+        return { selected, accepted: [], rejected: sim.rejected, skipped: selected - sim.rejected.length, lastId, done, tixngoCalls: 0, simulated: sim.simulated };
       }
       const productOf = new Map(cards.map((c) => [c.id, c.productCode]));
       const rejected: ItemFailureOut[] = [];
@@ -61,15 +70,7 @@ export function createPrivilegeActivities(ctx: ActivityContext): Pick<Activities
         runId,
       );
       await ctx.recordFailures(row, 'PRIVILEGES_INJECTION', 'card', rejected, runId);
-      return {
-        selected: input.itemIds ? cards.length + accepted.length : ids.length,
-        accepted,
-        rejected,
-        skipped: 0,
-        lastId: input.itemIds ? undefined : ids[ids.length - 1],
-        done: input.itemIds ? true : ids.length < input.limit,
-        tixngoCalls: calls,
-      };
+      return { selected, accepted, rejected, skipped: 0, lastId, done, tixngoCalls: calls };
     },
   };
 }

@@ -43,6 +43,16 @@ export interface BatchResultBase {
   /** True when the selection returned fewer than `limit` items. */
   done: boolean;
   tixngoCalls: number;
+  /** Simulation mode: what the batch would send, per item (nothing was sent, nothing marked). */
+  simulated?: SimulatedItem[];
+}
+
+/** One item of a simulated batch and what TIXNGO would be asked to do with it. */
+export interface SimulatedItem {
+  itemId: string;
+  action: 'inject' | 'reinject' | 'wait' | 'delete' | 'control';
+  /** E.g. the deletion's reason and visibility, the control time, why a ticket waits. */
+  detail?: string;
 }
 
 export interface InjectBatchResult extends BatchResultBase {

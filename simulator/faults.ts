@@ -1,5 +1,5 @@
 // Fault injection, set through POST /__sim/faults: outages, rate limits, random errors and latency
-// on the organizer API, and the deletion confirmation's delay (or its absence).
+// on the organizer API, chosen calls that fail, and the deletion confirmation's delay (or its absence).
 import { z } from 'zod';
 import { errorAnswer, type Answer } from './http';
 import type { SimulatorState } from './state';
@@ -13,6 +13,8 @@ export const faultsSchema = z.strictObject({
   outageSeconds: z.number().min(0).max(86_400).nullable().optional(),
   deletionDelayMs: z.number().int().min(0).max(86_400_000).nullable().optional(),
   deletionNeverConfirms: z.boolean().nullable().optional(),
+  failCalls: z.array(z.number().int().min(1)).min(1).max(1_000).nullable().optional(),
+  failCallsRoute: z.string().min(1).max(200).nullable().optional(),
 });
 export type FaultsInput = z.infer<typeof faultsSchema>;
 
@@ -26,6 +28,13 @@ export interface Faults {
   outageUntil?: number;
   deletionDelayMs?: number;
   deletionNeverConfirms?: boolean;
+  /**
+   * The Nth calls (1 = the first) counted from when failCalls or failCallsRoute was last set answer errorStatus
+   * (default 503): deterministic failures, e.g. the second sub-call of a split batch.
+   */
+  failCalls?: number[];
+  /** Counts only the calls of this route, as /__sim/stats names it (`POST /v3/organizer/tickets`); default all. */
+  failCallsRoute?: string;
 }
 
 /** The faults in force, the rate limiter's window, and the deletion settings they impose on the state. */
@@ -33,6 +42,8 @@ export class FaultInjector {
   #faults: Faults = {};
   #rateWindow = 0;
   #rateCount = 0;
+  /** Calls counted for failCalls since it was set. */
+  #failCount = 0;
 
   constructor(
     private readonly state: SimulatorState,
@@ -48,6 +59,7 @@ export class FaultInjector {
   publicView(): Record<string, unknown> {
     const out: Record<string, unknown> = { ...this.#faults };
     delete out.outageUntil;
+    if (this.#faults.failCalls) out.failCallsCounted = this.#failCount;
     if (this.#faults.outageUntil !== undefined) {
       const left = (this.#faults.outageUntil - Date.now()) / 1000;
       if (left > 0) out.outageSeconds = Math.round(left * 1000) / 1000;
@@ -69,11 +81,13 @@ export class FaultInjector {
       else (next as Record<string, unknown>)[k] = v;
     }
     this.#faults = next;
+    if (input.failCalls !== undefined || input.failCallsRoute !== undefined) this.#failCount = 0;
     this.#applyDeletionFaults();
   }
 
   clear(): void {
     this.#faults = {};
+    this.#failCount = 0;
     this.#applyDeletionFaults();
   }
 
@@ -81,6 +95,7 @@ export class FaultInjector {
   reset(): void {
     this.#faults = {};
     this.#rateCount = 0;
+    this.#failCount = 0;
     this.#applyDeletionFaults();
   }
 
@@ -106,13 +121,16 @@ export class FaultInjector {
     return undefined;
   }
 
-  /** A random error at the configured rate, for an authenticated call. */
-  simulatedError(): Answer | undefined {
+  /** A chosen (failCalls) or random (errorRate) error, for an authenticated call of route `callKey`. */
+  simulatedError(callKey?: string): Answer | undefined {
     const faults = this.#faults;
+    if (faults.failCalls && (faults.failCallsRoute === undefined || faults.failCallsRoute === callKey)) {
+      this.#failCount++;
+      if (faults.failCalls.includes(this.#failCount)) return statusAnswer(faults.errorStatus ?? 503, faults.retryAfterSeconds, `simulated error ${faults.errorStatus ?? 503} (call ${this.#failCount})`);
+    }
     if (faults.errorRate !== undefined && faults.errorRate > 0 && Math.random() < faults.errorRate) {
       const status = faults.errorStatus ?? 503;
-      const headers = status === 429 ? { 'Retry-After': String(faults.retryAfterSeconds ?? 1) } : undefined;
-      return errorAnswer(status, status === 429 ? 'RATE_LIMITED' : status >= 500 ? 'INTERNAL' : 'BAD_REQUEST', `simulated error ${status}`, undefined, headers);
+      return statusAnswer(status, faults.retryAfterSeconds, `simulated error ${status}`);
     }
     return undefined;
   }
@@ -122,4 +140,9 @@ export class FaultInjector {
     this.state.deletionNeverConfirms = this.#faults.deletionNeverConfirms ?? false;
     this.state.scheduleDeletionSweep();
   }
+}
+
+function statusAnswer(status: number, retryAfterSeconds: number | undefined, message: string): Answer {
+  const headers = status === 429 ? { 'Retry-After': String(retryAfterSeconds ?? 1) } : undefined;
+  return errorAnswer(status, status === 429 ? 'RATE_LIMITED' : status >= 500 ? 'INTERNAL' : 'BAD_REQUEST', message, undefined, headers);
 }

@@ -45,6 +45,17 @@ export const DEFERRED_FANOUT_PATCH = 'deferred-injection-fanout';
 /** Patch id of the error e-mail at the end of a run (histories recorded before it replay without the activity). */
 export const NOTIFY_RUN_OUTCOME_PATCH = 'notify-run-outcome';
 
+/**
+ * Patch id of silent simulations: a run in simulation mode notifies no ticket or card workflow (its rejections are
+ * what the call would refuse, not facts about the tickets). Histories recorded before it replay with the notifications.
+ */
+export const SILENT_SIMULATION_PATCH = 'simulation-notifies-no-workflow';
+
+/** Whether this run is a simulation whose batches must not notify ticket or card workflows. */
+function silentSimulation(input: FunctionRunInput): boolean {
+  return input.params?.simulationMode === true && patched(SILENT_SIMULATION_PATCH);
+}
+
 /** E-mails the interface's recipients about a run that needs a person; a failure is logged, never rethrown. */
 async function notifyRunOutcome(acts: Acts, input: NotifyRunOutcomeInput): Promise<void> {
   if (!patched(NOTIFY_RUN_OUTCOME_PATCH)) return;
@@ -173,7 +184,7 @@ function notifyKey(): { workflowId: string; runId: string } {
 }
 
 function notifyTickets(ctx: BatchContext, items: { ticketId: string; eventCode: string; event: TicketEvent }[]) {
-  if (items.length === 0) return;
+  if (items.length === 0 || silentSimulation(ctx.input)) return;
   ctx.background(ctx.acts.fanout.notifyTicketWorkflows({ interfaceName: ctx.iface.name, items, lifecycleOptions: ctx.input.options?.lifecycle }));
 }
 
@@ -294,7 +305,7 @@ export async function injectPrivileges(input: FunctionRunInput): Promise<Functio
       ...res.accepted.map((a) => ({ cardId: a.cardId, productCode: a.productCode, event: { type: 'injected' } as const })),
       ...res.rejected.map((r) => ({ cardId: r.itemId, productCode: r.eventCode, event: { type: 'injectionRejected', errorType: r.type, message: r.message, field: r.field } as const })),
     ];
-    if (items.length) ctx.background(ctx.acts.fanout.notifyCardWorkflows({ interfaceName: ctx.iface.name, items }));
+    if (items.length && !silentSimulation(ctx.input)) ctx.background(ctx.acts.fanout.notifyCardWorkflows({ interfaceName: ctx.iface.name, items }));
     return { res, succeeded: res.accepted.length };
   });
 }

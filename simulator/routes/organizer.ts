@@ -80,7 +80,7 @@ export function organizerApi({ state, faults, calls, expectedKey }: OrganizerApi
     const gateway = faults.gateway(Date.now());
     if (gateway) return gateway;
     if (!authorized(req)) return errorAnswer(401, 'UNAUTHORIZED', 'missing or invalid API key', undefined, { 'WWW-Authenticate': 'Basic realm="tixngo"' });
-    const simulated = faults.simulatedError();
+    const simulated = faults.simulatedError(callKey);
     if (simulated) return simulated;
     if (!m.route) {
       if (m.allowed.length) return errorAnswer(405, 'METHOD_NOT_ALLOWED', `${method} not allowed on ${p}`, undefined, { Allow: m.allowed.join(', ') });

@@ -100,6 +100,31 @@ describe('injectTicketBatch', () => {
     assert.deepEqual(tixngo.calls.map((c) => c.op), ['injectTickets']);
   });
 
+  test('a retry after a failed sub-call does not send again what the earlier sub-calls had accepted, and reports it', async () => {
+    // Forced page: the earlier attempt's tickets are selected again (a force list re-sends PRINTED tickets).
+    const s360 = fakeRepo([ticket('1'), ticket('2'), ticket('3')]);
+    const tixngo = fakeTixngo();
+    const { run } = activityEnv({ attempt: 2, heartbeatDetails: { posted: false, accepted: [{ ticketId: '1', eventCode: 'E1' }] } });
+    const res = await run(activitiesWith(s360.repo, tixngo.factory).main.injectTicketBatch, input);
+    assert.deepEqual(tixngo.calls.map((c) => [c.op, c.ids]), [['injectTickets', ['2', '3']]]);
+    assert.deepEqual(res.accepted.map((a) => a.ticketId).sort(), ['1', '2', '3']);
+    assert.equal(res.selected, 3);
+    assert.deepEqual(s360.marked.flatMap((m) => m.items.map((i) => i.id)).sort(), ['1', '2', '3'], 'marked again: idempotent');
+  });
+
+  test('simulation: checks every payload, reports what would be sent, sends and marks nothing', async () => {
+    const s360 = fakeRepo([ticket('1'), ticket('2', { holder: { ...ticket('2').holder, email: null } })]);
+    const tixngo = fakeTixngo();
+    const { run } = activityEnv();
+    const res = await run(activitiesWith(s360.repo, tixngo.factory).main.injectTicketBatch, { ...input, params: { simulationMode: true } });
+    assert.deepEqual(tixngo.calls, []);
+    assert.deepEqual(s360.marked, []);
+    assert.deepEqual(s360.errors, []);
+    assert.deepEqual(res.simulated, [{ itemId: '1', action: 'inject' }]);
+    assert.deepEqual(res.rejected.map((r) => [r.itemId, r.field]), [['2', 'spectatorDetails.email']]);
+    assert.equal(res.skipped, 1);
+  });
+
   test('401 from TIXNGO: a non-retryable TixngoUnauthorized failure, nothing marked or recorded', async () => {
     const s360 = fakeRepo([ticket('1'), ticket('2')]);
     const tixngo = fakeTixngo({ fail: new TixngoError('unauthorized', 'TIXNGO POST /organizer/tickets: HTTP 401 (login or API key refused)', { httpStatus: 401, operation: 'injectTickets' }) });

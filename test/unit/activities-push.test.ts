@@ -53,6 +53,47 @@ describe('pushCancelledBatch', () => {
   });
 });
 
+describe('push simulation', () => {
+  test('push cancelled: reports each deletion it would send, sends and marks nothing', async () => {
+    const s360 = fakeRepo([ticket('11', { status: 'CANCELLED', invalidationReason: 'REFUND' }), ticket('12', { status: 'INVALIDATED', invalidationReason: 'REPRINT' })]);
+    const tixngo = fakeTixngo();
+    const { run } = activityEnv();
+    const res = await run(activitiesWith(s360.repo, tixngo.factory).main.pushCancelledBatch, { ...input, params: { simulationMode: true } });
+    assert.deepEqual(tixngo.calls, []);
+    assert.deepEqual(s360.marked, []);
+    assert.deepEqual(s360.errors, []);
+    assert.deepEqual(res.pushed, []);
+    assert.deepEqual(res.simulated, [
+      { itemId: '11', action: 'delete', detail: 'reason REFUND, showDeletedTicket false' },
+      { itemId: '12', action: 'delete', detail: 'reason REPRINT, showDeletedTicket false' },
+    ]);
+    assert.equal(res.selected, 2);
+    assert.equal(res.skipped, 2);
+    assert.equal(res.tixngoCalls, 0);
+  });
+
+  test('push controlled: reports each control it would send, sends and marks nothing', async () => {
+    const s360 = fakeRepo([ticket('21', { status: 'CONTROLLED', controlledAt: '2026-05-01T19:00:00.000Z' })]);
+    const tixngo = fakeTixngo();
+    const { run } = activityEnv();
+    const res = await run(activitiesWith(s360.repo, tixngo.factory).main.pushControlledBatch, { ...input, params: { simulationMode: true } });
+    assert.deepEqual(tixngo.calls, []);
+    assert.deepEqual(s360.marked, []);
+    assert.deepEqual(res.simulated, [{ itemId: '21', action: 'control', detail: 'controlledAt 2026-05-01T19:00:00.000Z' }]);
+  });
+
+  test('a retry after a failed sub-call does not push again what the earlier sub-calls had pushed', async () => {
+    const s360 = fakeRepo([ticket('11', { status: 'CANCELLED', invalidationReason: 'REFUND' }), ticket('12', { status: 'CANCELLED', invalidationReason: 'REFUND' })]);
+    const tixngo = fakeTixngo();
+    const earlier = { ticketId: '11', eventCode: 'E1', reason: 'REFUND', s360Status: 'CANCELLED', tixngoStatus: 'DELETION_PENDING', showDeletedTicket: false };
+    const { run } = activityEnv({ attempt: 2, heartbeatDetails: { posted: false, accepted: [earlier] } });
+    const res = await run(activitiesWith(s360.repo, tixngo.factory).main.pushCancelledBatch, { ...input, itemIds: ['11', '12'] });
+    assert.deepEqual(tixngo.calls.map((c) => [c.op, c.ids]), [['deleteTickets', ['12']]]);
+    assert.deepEqual(res.pushed.map((p) => p.ticketId), ['11', '12']);
+    assert.equal(res.selected, 2);
+  });
+});
+
 describe('pushControlledBatch', () => {
   test('sends the control time (the clock when S-360 has none) and marks the accepted tickets', async () => {
     const s360 = fakeRepo([ticket('21', { status: 'CONTROLLED', controlledAt: '2026-05-01T19:00:00.000Z' }), ticket('22', { status: 'CONTROLLED' })]);
