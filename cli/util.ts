@@ -47,7 +47,7 @@ export function intOption(flag: string, min: number, max = Number.MAX_SAFE_INTEG
     const v = value.trim();
     const n = Number(v);
     if (!/^\d+$/.test(v) || n < min || n > max) {
-      throw new InvalidArgumentError(`${flag} must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}`);
+      throw new InvalidArgumentError(`${flag} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `from ${min} up` : `between ${min} and ${max}`}`);
     }
     return n;
   };

@@ -8,10 +8,10 @@ test('bad numbers, ticket references and dates are refused before anything runs,
   // No Temporal server there: a value that got through would fail on the connection instead.
   const env = { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' };
   const cases: [string[], RegExp][] = [
-    [['run', 'inject', '--batch-size', '1.5'], /--batch-size must be an integer from 1 to 10000/],
+    [['run', 'inject', '--batch-size', '1.5'], /--batch-size must be an integer between 1 and 10000/],
     [['run', 'push-controlled', '--date-from', '99/99/99 99:99'], /--date-from: '99\/99\/99 99:99' is not a date: month 99/],
     [['run', 'inject', '--force', 'T-1,id:abc'], /--force: entry 2 'id:abc': an S-360 id is digits only/],
-    [['schedule', 'create', 'inject', '--batch-size', '0'], /--batch-size must be an integer from 1 to 10000/],
+    [['schedule', 'create', 'inject', '--batch-size', '0'], /--batch-size must be an integer between 1 and 10000/],
   ];
   const results = await Promise.all(cases.map(([args]) => runCli(args, env)));
   for (const [i, r] of results.entries()) {

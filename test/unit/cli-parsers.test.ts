@@ -17,7 +17,7 @@ test('integer options: whole numbers in range only, the option named', () => {
   assert.equal(batch('1'), 1);
   assert.equal(batch('10000'), 10_000);
   assert.equal(batch(' 250 '), 250);
-  for (const bad of ['1.5', '0', '-1', 'abc', '', '1e3', '0x10', '10001', '12abc', '+5']) invalid(() => batch(bad), /^--batch-size must be an integer from 1 to 10000/);
+  for (const bad of ['1.5', '0', '-1', 'abc', '', '1e3', '0x10', '10001', '12abc', '+5']) invalid(() => batch(bad), /^--batch-size must be an integer between 1 and 10000/);
 });
 
 test('ticket lists: numbers or id:<digits>; a bad entry is named', () => {
