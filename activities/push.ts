@@ -1,9 +1,10 @@
 // Push cancelled / invalidated tickets (TIXNGO deletes them) and push controlled tickets: one page of S-360
 // tickets, one bulk TIXNGO call, one S-360 write of the outcome.
-import type { S360TicketStatus, TixngoStatus } from '../common/domain';
+import type { S360TicketStatus } from '../common/domain';
 import type { InterfaceRow, PushedItem, TicketPayloadRow } from '../db/types';
 import type { BulkResult, TicketOutcome } from '../tixngo/client';
 import { describeRejection, eligibleTickets, failureType, type ActivityContext, type ItemFailureOut, type TixngoClientLike } from './context';
+import { toTixngoStatus } from '../tixngo/statuses';
 import { toFailure } from './failures';
 import { matchesFilters, skipper } from './params';
 import { showDeletedTicketFor } from './payload';
@@ -23,7 +24,7 @@ export function createPushActivities(ctx: ActivityContext): Pick<Activities, 'pu
           eventCode,
           reason: t.invalidationReason ?? undefined,
           s360Status: t.status as 'CANCELLED' | 'INVALIDATED',
-          tixngoStatus: (r.status ?? 'DELETION_PENDING') as TixngoStatus,
+          tixngoStatus: toTixngoStatus(r.status) ?? 'DELETION_PENDING',
           showDeletedTicket: show(t, row),
         }),
         marked: (p) => ({ id: p.ticketId, reason: p.reason ?? null }),
@@ -35,7 +36,7 @@ export function createPushActivities(ctx: ActivityContext): Pick<Activities, 'pu
         fn: 'PUSH_CONTROLLED',
         what: 'push controlled',
         send: (client, tickets) => client.markControlled(tickets.map((t) => ({ ticketId: t.id, controlledAt: new Date(t.controlledAt ?? ctx.now()).toISOString() }))),
-        pushed: (r, _t, eventCode) => ({ ticketId: r.ticketId, eventCode, tixngoStatus: (r.status ?? 'CONTROLLED') as TixngoStatus }),
+        pushed: (r, _t, eventCode) => ({ ticketId: r.ticketId, eventCode, tixngoStatus: toTixngoStatus(r.status) ?? 'CONTROLLED' }),
         marked: (p) => ({ id: p.ticketId }),
       });
     },
