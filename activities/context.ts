@@ -41,6 +41,7 @@ export type ActivityRepository = Pick<
   | 'markPushed'
   | 'getFeedbackCursor'
   | 'applyFeedbackPage'
+  | 'ticketTaxNumbers'
   | 'selectPrivilegeCandidates'
   | 'loadCardsForPayload'
   | 'markCardsInjected'
