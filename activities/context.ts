@@ -43,6 +43,7 @@ export type ActivityRepository = Pick<
   | 'markPushed'
   | 'getFeedbackCursor'
   | 'applyFeedbackPage'
+  | 'ticketTaxNumbers'
   | 'selectPrivilegeCandidates'
   | 'loadCardsForPayload'
   | 'markCardsInjected'

@@ -1,6 +1,7 @@
 // The single-ticket activities of the ticket workflow: S-360 changes it is asked to make (cancel/control signals;
 // S-360 stays the master), TIXNGO's view of one ticket, and its own error records.
 import type { ActivityContext } from './context';
+import { toTixngoStatus } from '../tixngo/statuses';
 import { toFailure } from './failures';
 import type { Activities } from './types';
 
@@ -21,7 +22,10 @@ export function createLifecycleActivities(ctx: ActivityContext): Pick<Activities
       try {
         const res = await client.getTickets([ticketId]);
         const t = res.tickets[0];
-        return t ? { found: true, tixngoStatus: t.status, version: t.version } : { found: false };
+        if (!t) return { found: false };
+        // A status S-360 does not map is left out: the workflow keeps polling on what it knows.
+        const tixngoStatus = toTixngoStatus(t.status);
+        return tixngoStatus ? { found: true, tixngoStatus, version: t.version } : { found: true, version: t.version };
       } catch (err) {
         throw toFailure(err, `reading ticket ${ticketId} on interface '${row.name}'`);
       }

@@ -1,6 +1,6 @@
 // Push cancelled / invalidated tickets (TIXNGO deletes them) and push controlled tickets: one page of S-360
 // tickets, one bulk TIXNGO call (or ticketIterationSize calls), one S-360 write of each call's outcome.
-import type { S360TicketStatus, TixngoStatus } from '../common/domain';
+import type { S360TicketStatus } from '../common/domain';
 import type { InterfaceRow, PushedItem, TicketPayloadRow } from '../db/types';
 import type { z } from 'zod';
 import type { BulkResult, TicketOutcome } from '../tixngo/client';
@@ -18,6 +18,7 @@ import {
   type ItemFailureOut,
   type TixngoClientLike,
 } from './context';
+import { toTixngoStatus } from '../tixngo/statuses';
 import { toFailure } from './failures';
 import { chunks, matchesFilters, skipper } from './params';
 import { showDeletedTicketFor } from './payload';
@@ -40,7 +41,7 @@ export function createPushActivities(ctx: ActivityContext): Pick<Activities, 'pu
           eventCode,
           reason: t.invalidationReason ?? undefined,
           s360Status: t.status as 'CANCELLED' | 'INVALIDATED',
-          tixngoStatus: (r.status ?? 'DELETION_PENDING') as TixngoStatus,
+          tixngoStatus: toTixngoStatus(r.status) ?? 'DELETION_PENDING',
           showDeletedTicket: show(t, row),
         }),
         marked: (p) => ({ id: p.ticketId, reason: p.reason ?? null }),
@@ -56,7 +57,7 @@ export function createPushActivities(ctx: ActivityContext): Pick<Activities, 'pu
         item: (t): ControlledItem => ({ ticketId: t.id, controlledAt: new Date(t.controlledAt ?? ctx.now()).toISOString() }),
         detail: (i) => `controlledAt ${i.controlledAt}`,
         send: (client, items) => client.markControlled(items),
-        pushed: (r, _t, eventCode) => ({ ticketId: r.ticketId, eventCode, tixngoStatus: (r.status ?? 'CONTROLLED') as TixngoStatus }),
+        pushed: (r, _t, eventCode) => ({ ticketId: r.ticketId, eventCode, tixngoStatus: toTixngoStatus(r.status) ?? 'CONTROLLED' }),
         marked: (p) => ({ id: p.ticketId }),
       });
     },

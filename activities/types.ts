@@ -39,6 +39,8 @@ export interface BatchResultBase {
   rejected: (ItemFailure & { eventCode: string })[];
   /** Items selected but held back (e.g. mandatory holder fields missing), recorded with the reason. */
   skipped: number;
+  /** Feedback: tickets of the feed S-360 does not know; counted apart, they are no anomaly of the run. */
+  unknown?: number;
   lastId?: string;
   /** True when the selection returned fewer than `limit` items. */
   done: boolean;
@@ -70,8 +72,14 @@ export interface PushControlledBatchResult extends BatchResultBase {
 }
 
 export interface FeedbackPageResult {
+  /** Tickets whose mobile status, owner or holder changed, with a status S-360 knows: their workflows are told. */
   changed: { ticketId: string; eventCode: string; tixngoStatus: TixngoStatus; version: number }[];
+  /** Tickets of the page S-360 does not know (before the skip list was split out, this counted skipped ones too). */
   unknown: number;
+  /** Entries of the page ignored through the skip list (absent in results recorded before it was counted apart). */
+  skipped?: number;
+  /** Tickets stored with a status S-360 does not know, per raw status (bounded): each has an open error. */
+  unknownStatuses?: Record<string, number>;
   received: number;
   hasMore: boolean;
   tixngoCalls: number;
@@ -135,7 +143,7 @@ export interface MainActivities {
   injectTicketBatch(input: BatchInput): Promise<InjectBatchResult>;
   pushCancelledBatch(input: BatchInput): Promise<PushCancelledBatchResult>;
   pushControlledBatch(input: BatchInput): Promise<PushControlledBatchResult>;
-  syncFeedbackPage(input: { interfaceName: string; limit: number; params?: FunctionParams }): Promise<FeedbackPageResult>;
+  syncFeedbackPage(input: { interfaceName: string; limit: number; params?: FunctionParams; executionId?: string }): Promise<FeedbackPageResult>;
   injectPrivilegeBatch(input: BatchInput): Promise<PrivilegeBatchResult>;
   /** S-360-side changes a ticket workflow is asked to make (cancel/control signals); S-360 stays the master. */
   applyS360Cancel(input: { ticketIds: string[]; reason?: string; status: 'CANCELLED' | 'INVALIDATED' }): Promise<void>;

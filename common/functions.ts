@@ -61,6 +61,8 @@ export interface FunctionCounts {
   succeeded: number;
   failed: number;
   skipped: number;
+  /** Feedback only: tickets of the feed S-360 does not know (logged; they leave the outcome alone). */
+  unknown?: number;
   batches: number;
   tixngoCalls: number;
 }
@@ -82,6 +84,8 @@ export interface FunctionRunSummary {
   succeeded: number;
   failed: number;
   skipped: number;
+  /** Feedback only: tickets of the feed S-360 does not know (logged; they leave the outcome alone). */
+  unknown?: number;
   batches: number;
   tixngoCalls: number;
   durationMs: number;

@@ -213,7 +213,10 @@ export interface PushedItem {
 /** One entry of the TIXNGO diff feed, as the feedback activity hands it over. */
 export interface FeedbackChange {
   ticketId: string;
-  tixngoStatus: string;
+  /** The V3 status TIXNGO's status means (tixngo/statuses.ts); null for a status S-360 does not know. */
+  tixngoStatus: string | null;
+  /** The status as TIXNGO reported it (default: tixngoStatus). */
+  rawStatus?: string;
   walletOwner: unknown;
   ticketHolder: unknown;
   details?: unknown;

@@ -5,7 +5,10 @@
 //   s360_tickets_processed_total / _succeeded_total / _failed_total / _skipped_total   (cards for PRIVILEGES_INJECTION)
 //   s360_batches_total, s360_tixngo_calls_total
 // Per activity: s360_activity_duration_seconds{activity,outcome} (histogram; outcome ok|error).
-// Labels hold function names, interface names and activity types only.
+// Feedback: s360_feedback_unknown_tickets_total{interface} (tickets of the feed S-360 does not know) and
+//   s360_tixngo_unknown_status_total{interface,status} (tickets stored with a status the bridge does not map).
+// Labels hold function names, interface names and activity types only, and the unknown statuses TIXNGO reported
+// (bounded in length by the activity; a new one is rare and deserves its own series).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -31,6 +34,8 @@ export interface ProductMetrics {
   skipped: Counter<'function' | 'interface'>;
   batches: Counter<'function' | 'interface'>;
   tixngoCalls: Counter<'function' | 'interface'>;
+  unknownTickets: Counter<'interface'>;
+  unknownStatus: Counter<'interface' | 'status'>;
   activityDuration: Histogram<'activity' | 'outcome'>;
 }
 
@@ -47,6 +52,18 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): ProductM
     skipped: counter('tickets_skipped_total', 'Tickets selected but not sent (other event, unknown to S-360), per function and interface'),
     batches: counter('batches_total', 'Batches (one activity, one bulk TIXNGO call, one S-360 transaction), per function and interface'),
     tixngoCalls: counter('tixngo_calls_total', 'Calls made to the TIXNGO API, per function and interface'),
+    unknownTickets: new Counter({
+      name: `${METRIC_PREFIX}feedback_unknown_tickets_total`,
+      help: 'Tickets returned by the TIXNGO feed that S-360 does not know (ignored), per interface',
+      labelNames: ['interface'] as const,
+      registers: [registry],
+    }),
+    unknownStatus: new Counter({
+      name: `${METRIC_PREFIX}tixngo_unknown_status_total`,
+      help: 'Tickets TIXNGO reported with a status S-360 does not map (raw status stored, error recorded), per interface and status',
+      labelNames: ['interface', 'status'] as const,
+      registers: [registry],
+    }),
     activityDuration: new Histogram({
       name: `${METRIC_PREFIX}activity_duration_seconds`,
       help: 'Duration of activity executions (each attempt), by activity type and outcome',
@@ -85,11 +102,18 @@ export function countResult(m: ProductMetrics, activity: string, input: unknown,
   }
   const received = num(result.received);
   if (received !== undefined) {
-    // Feedback page: received, unknown (as the workflow's summary counts them).
+    // Feedback page: received, unknown, skipped, unknownStatuses (as the workflow's summary counts them).
     const unknown = num(result.unknown) ?? 0;
+    const byStatus = isRecord(result.unknownStatuses) ? Object.entries(result.unknownStatuses).flatMap(([s, n]) => (num(n) ? [[s, num(n)!] as const] : [])) : [];
+    for (const [status, n] of byStatus) m.unknownStatus.inc({ interface: labels.interface, status }, n);
+    const skippedByList = num(result.skipped);
+    // A result without `skipped` (recorded before it was counted apart) counted the skip list in `unknown`.
+    const skipped = skippedByList === undefined ? unknown : skippedByList + byStatus.reduce((a, [, n]) => a + n, 0);
+    const notInS360 = skippedByList === undefined ? 0 : unknown;
     m.processed.inc(labels, received);
-    m.succeeded.inc(labels, received - unknown);
-    m.skipped.inc(labels, unknown);
+    m.succeeded.inc(labels, Math.max(0, received - skipped - notInS360));
+    m.skipped.inc(labels, skipped);
+    if (notInS360) m.unknownTickets.inc({ interface: labels.interface }, notInS360);
   }
 }
 

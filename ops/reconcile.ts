@@ -4,11 +4,13 @@ import type { S360TicketStatus, TixngoStatus } from '../common/domain';
 import type { Repository } from '../db/repo';
 import type { SecretKey } from '../config/secrets';
 import { TixngoClient } from '../tixngo/client';
+import { boundedStatus, toTixngoStatus } from '../tixngo/statuses';
 
 export interface Divergence {
   ticketId: string;
   s360Status: S360TicketStatus;
-  tixngoStatus: TixngoStatus | 'ABSENT';
+  /** A TixngoStatus, `ABSENT`, or the status as TIXNGO reported it when S-360 does not know it (`problem` says so). */
+  tixngoStatus: string;
   problem: string;
 }
 
@@ -67,7 +69,13 @@ export async function reconcileEvent(opts: {
     const status = new Map(res.tickets.map((t) => [t.ticketId, t.status]));
     for (const t of mine) {
       report.checked++;
-      const tx = status.get(t.id) ?? 'ABSENT';
+      const reported = status.get(t.id);
+      const tx = reported === undefined ? 'ABSENT' : toTixngoStatus(reported);
+      if (tx === undefined) {
+        const raw = boundedStatus(reported!);
+        report.divergences.push({ ticketId: t.id, s360Status: t.status, tixngoStatus: raw, problem: `TIXNGO status ${raw} is unknown to S-360` });
+        continue;
+      }
       const problem = judge(t.status, tx);
       if (problem) report.divergences.push({ ticketId: t.id, s360Status: t.status, tixngoStatus: tx, problem });
     }

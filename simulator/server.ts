@@ -6,6 +6,7 @@
 //   GET    /__sim/health                      -> { ok: true }
 //   GET    /__sim/stats                       -> { calls, tickets, events, privilegeInstances, reinjectedTickets }
 //   GET    /__sim/tickets/:ticketId           -> { ticketId, eventId, status, walletOwner, ticketHolder, injectCount, history, ... }
+//   POST   /__sim/tickets/:ticketId/status    { status } -> the API reports this status (any string) until the next lifecycle change
 //   GET    /__sim/faults                      -> current faults
 //   POST   /__sim/faults                      -> merge faults (zod-validated; 400 names the bad field)
 //   DELETE /__sim/faults                      -> clear faults

@@ -155,6 +155,12 @@ export const ticketIdSchema = z
   .regex(/^[A-Za-z0-9 *.\-_+/()]*$/, 'only letters, digits, space and *.-_+/() are allowed');
 
 export const tixngoStatusSchema = z.enum(TIXNGO_STATUSES);
+/**
+ * A status as TIXNGO reports it in a response: any string. TIXNGO reports V4 (`NOT_DOWNLOADED`), legacy (`RECEIVED`)
+ * and future values too; a strict enum here failed a whole diff page for one such ticket, forever, and the feed
+ * cursor never moved. Readers map it with tixngo/statuses.ts and deal with the values they do not know.
+ */
+export const reportedStatusSchema = z.string();
 
 // ---------------------------------------------------------------------------------------------
 // Injection (POST …/organizer/tickets) [DOC: path, envelope, required fields, limits]
@@ -278,7 +284,7 @@ export const ticketItemResultSchema = z.object({
   ticketId: z.string(),
   outcome: z.enum(['ACCEPTED', 'REJECTED']),
   /** The ticket's status after the call (accepted items, and refused items that exist). */
-  status: tixngoStatusSchema.optional(),
+  status: reportedStatusSchema.optional(),
   /** Per ticket version after the call (accepted items). */
   version: z.number().int().positive().optional(),
   /** Injection only: true when this call created the ticket (false: re-injection/update). */
@@ -320,7 +326,7 @@ export type Holder = z.infer<typeof holderSchema>;
 export const ticketStateSchema = z.object({
   ticketId: z.string(),
   eventId: z.string(),
-  status: tixngoStatusSchema,
+  status: reportedStatusSchema,
   walletOwner: personSchema.nullable(),
   ticketHolder: holderSchema.nullable(),
   initialOwner: personSchema.nullable().optional(),
@@ -474,7 +480,7 @@ export const injectPrivilegesRequestSchema = z.object({
 export const privilegeItemResultSchema = z.object({
   instanceId: z.string(),
   outcome: z.enum(['ACCEPTED', 'REJECTED']),
-  status: tixngoStatusSchema.optional(),
+  status: reportedStatusSchema.optional(),
   created: z.boolean().optional(),
   /** True when this call created the privilege definition. */
   definitionCreated: z.boolean().optional(),
@@ -506,7 +512,7 @@ export type PrivilegeDefinition = z.infer<typeof privilegeDefinitionSchema>;
 export const privilegeInstanceStateSchema = z.object({
   instanceId: z.string(),
   definitionId: z.string(),
-  status: tixngoStatusSchema,
+  status: reportedStatusSchema,
   holder: personSchema,
   linkedTicketIds: z.array(z.string()),
   injectedAt: rfc3339,

@@ -127,6 +127,7 @@ async function runFunction(fn: InterfaceFunction, input: FunctionRunInput, step:
       c.succeeded += succeeded;
       c.failed += res.rejected.length;
       c.skipped += res.skipped;
+      if (res.unknown !== undefined) c.unknown = (c.unknown ?? 0) + res.unknown;
       c.batches += 1;
       c.tixngoCalls += res.tixngoCalls;
       for (const f of res.rejected) {
@@ -280,20 +281,27 @@ export async function pushControlled(input: FunctionRunInput): Promise<FunctionR
 export async function feedbackSync(input: FunctionRunInput): Promise<FunctionRunSummary> {
   let pages = input.progress?.counts.batches ?? 0;
   return runFunction('FEEDBACK', input, async (ctx) => {
-    const page = await ctx.acts.tixngo.syncFeedbackPage({ interfaceName: ctx.iface.name, limit: ctx.limit, params: ctx.input.params });
+    const page = await ctx.acts.tixngo.syncFeedbackPage({ interfaceName: ctx.iface.name, limit: ctx.limit, params: ctx.input.params, executionId: ctx.executionId });
     pages++;
     notifyTickets(
       ctx,
       page.changed.map((c) => ({ ticketId: c.ticketId, eventCode: c.eventCode, event: { type: 'feedback', tixngoStatus: c.tixngoStatus, version: c.version } as const })),
     );
+    // Skipped (a WARNING): the skip list, and tickets stored with a status S-360 does not know (each has an open
+    // error). Tickets S-360 does not know are counted apart and leave the outcome alone: the feed is organiser-wide.
+    // A result recorded before `skipped` was returned counted the skip list in `unknown`, and is read as it was.
+    const unknownStatus = Object.values(page.unknownStatuses ?? {}).reduce((a, b) => a + b, 0);
+    const skipped = page.skipped === undefined ? page.unknown : page.skipped + unknownStatus;
+    const unknown = page.skipped === undefined ? 0 : page.unknown;
     const res: BatchResultBase = {
       selected: page.received,
       rejected: [],
-      skipped: page.unknown,
+      skipped,
+      unknown,
       done: !page.hasMore || (ctx.input.maxPages !== undefined && pages >= ctx.input.maxPages),
       tixngoCalls: page.tixngoCalls,
     };
-    return { res, succeeded: page.received - page.unknown };
+    return { res, succeeded: page.received - skipped - unknown };
   });
 }
 

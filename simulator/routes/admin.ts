@@ -18,6 +18,7 @@ const transferBodySchema = z.object({
   }),
 });
 const activateBodySchema = z.object({ method: z.enum(Object.keys(ACTIVATION_METHODS) as [keyof typeof ACTIVATION_METHODS]).optional() }).optional();
+const rawStatusBodySchema = z.object({ status: z.string().min(1, 'required, must not be empty').max(64, 'at most 64 characters') });
 const assignBodySchema = z.looseObject({ firstName: z.string().max(50).optional(), lastName: z.string().max(100).optional(), email: z.string().optional() });
 
 export interface AdminApiDeps {
@@ -49,6 +50,15 @@ export function adminApi({ state, faults, calls }: AdminApiDeps): (req: http.Inc
       (c) => {
         const t = state.adminTicket(c.params[0]!);
         return t ? ok(t) : errorAnswer(404, 'NOT_FOUND', `ticket ${c.params[0]!} not found`);
+      },
+    ],
+    [
+      'POST',
+      '/tickets/:ticketId/status',
+      async (c) => {
+        const r = rawStatusBodySchema.safeParse(await c.body());
+        if (!r.success) return errorAnswer(400, 'BAD_REQUEST', `invalid body: ${formatIssues(r.error)}`, issuesToItemErrors(r.error));
+        return ok(state.setRawStatus(c.params[0]!, r.data.status));
       },
     ],
     ['GET', '/faults', () => ok(faults.publicView())],

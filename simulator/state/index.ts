@@ -8,7 +8,7 @@ import type { Holder, Person, TixngoTicket } from '../../tixngo/contract';
 import { cancelDeletionSweep, deleteTickets, scheduleDeletionSweep, sweepDeletions } from './deletion';
 import { loadPersisted, toPersisted, type PersistedState } from './persistence';
 import { getDefinition, injectPrivileges, searchPrivileges } from './privileges';
-import { SimStore, stateOf, type HistoryEntry } from './store';
+import { SimStore, setRawStatus, stateOf, type HistoryEntry } from './store';
 import { diff, injectionReport, injectTickets, markControlled, searchTickets } from './tickets';
 import { accept, activate, assign, download, reject, transfer, type ActivationMethod } from './wallet';
 
@@ -31,6 +31,7 @@ export class SimulatorState extends SimStore {
   readonly transfer = (ticketId: string, to: Person) => transfer(this, ticketId, to);
   readonly accept = (ticketId: string) => accept(this, ticketId);
   readonly reject = (ticketId: string) => reject(this, ticketId);
+  readonly setRawStatus = (ticketId: string, status: string) => setRawStatus(this, ticketId, status);
 
   // Deletion confirmation
   readonly sweepDeletions = (now?: number) => sweepDeletions(this, now);

@@ -19,7 +19,8 @@ export type HistoryAction =
   | 'ASSIGN'
   | 'TRANSFER'
   | 'TRANSFER_ACCEPTED'
-  | 'TRANSFER_REJECTED';
+  | 'TRANSFER_REJECTED'
+  | 'RAW_STATUS';
 
 export interface HistoryEntry {
   /** Ticket version after the action (unchanged when the action changed nothing visible). */
@@ -47,6 +48,11 @@ export interface SimTicket {
   updatedAt: string;
   controlledAt: string | null;
   version: number;
+  /**
+   * A status the API reports instead of `status` (set through the admin API, to play a V4, legacy or future TIXNGO
+   * status); the lifecycle keeps following `status`, and the next lifecycle change clears it.
+   */
+  rawStatus?: string;
   showDeletedTicket?: boolean;
   deletionReason?: string;
   deletionRequestedAt?: number;
@@ -124,6 +130,17 @@ export const DELETED_STATES: ReadonlySet<TixngoStatus> = new Set(['DELETION_PEND
 export function setStatus(s: SimStore, t: SimTicket, status: TixngoStatus): void {
   countStatus(s, t.status, status);
   t.status = status;
+  delete t.rawStatus;
+}
+
+/** Makes the API report `status` for this ticket (admin API); its lifecycle status is unchanged. A visible change. */
+export function setRawStatus(s: SimStore, ticketId: string, status: string): TixngoTicket {
+  const t = s.tickets.get(ticketId);
+  if (!t) throw new SimHttpError(404, 'NOT_FOUND', `ticket ${ticketId} not found`);
+  t.rawStatus = status;
+  recordChange(s, t, 'RAW_STATUS', nowIso(), `reported as ${status}`);
+  s.dirty = true;
+  return stateOf(t);
 }
 
 export function countStatus(s: SimStore, from: TixngoStatus | undefined, to: TixngoStatus): void {
@@ -147,7 +164,7 @@ export function stateOf(t: SimTicket): TixngoTicket {
   const s: TixngoTicket = {
     ticketId: t.ticketId,
     eventId: t.eventId,
-    status: t.status,
+    status: t.rawStatus ?? t.status,
     walletOwner: t.walletOwner,
     ticketHolder: t.ticketHolder,
     initialOwner: t.initialOwner,

@@ -120,8 +120,12 @@ export function fakeRepo(tickets: TicketPayloadRow[], opts: { cursor?: string | 
         state.feedback.push({ changes: [...changes], nextCursor });
         state.cursor = nextCursor;
         const known = changes.filter((c) => tickets.some((t) => t.id === c.ticketId));
-        return { changed: known.map((c) => ({ ticketId: c.ticketId, tixngoStatus: c.tixngoStatus })), unknown: changes.filter((c) => !known.includes(c)).map((c) => c.ticketId) };
+        return {
+          changed: known.flatMap((c) => (c.tixngoStatus === null ? [] : [{ ticketId: c.ticketId, tixngoStatus: c.tixngoStatus }])),
+          unknown: changes.filter((c) => !known.includes(c)).map((c) => c.ticketId),
+        };
       },
+      ticketTaxNumbers: async (ids) => new Map(tickets.filter((t) => ids.includes(t.id)).map((t) => [t.id, t.taxNumber])),
       resolveTicketRefs: unexpected('resolveTicketRefs'),
       selectChangedSince: unexpected('selectChangedSince'),
       startExclusiveExecution: unexpected('startExclusiveExecution'),

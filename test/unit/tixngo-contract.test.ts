@@ -231,7 +231,7 @@ void describe('queries and responses', () => {
     assert.deepEqual(issuesToItemErrors(r.error).map((e) => e.field).sort(), ['limit', 'offset']);
   });
 
-  void test('ticket state requires status (V3 lifecycle), version and updatedAt', () => {
+  void test('ticket state requires status (any string: V3, V4, legacy, new), version and updatedAt', () => {
     const state = {
       ticketId: 'T',
       eventId: 'E',
@@ -242,7 +242,9 @@ void describe('queries and responses', () => {
       version: 2,
     };
     assert.ok(ticketStateSchema.safeParse(state).success);
-    assert.ok(!ticketStateSchema.safeParse({ ...state, status: 'NOT_DOWNLOADED' }).success, 'V4 status is not a V3 lifecycle status');
+    // Issue #10: a V4 or unknown status must not fail the whole diff page; readers map it (tixngo/statuses.ts).
+    assert.ok(ticketStateSchema.safeParse({ ...state, status: 'NOT_DOWNLOADED' }).success, 'V4 status accepted');
+    assert.ok(!ticketStateSchema.safeParse({ ...state, status: undefined }).success, 'status is required');
     const r = ticketStateSchema.safeParse({ ...state, version: undefined });
     assert.ok(!r.success);
     assert.match(formatIssues(r.error), /^version:/);
