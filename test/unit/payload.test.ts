@@ -24,7 +24,7 @@ const row: TicketPayloadRow = {
   price: 55,
   currency: 'CHF',
   fileNumber: 'F1',
-  holder: { title: 'Ms', firstName: 'Anna', lastName: 'Muster', email: 'anna@example.org', birthdate: null, idNumber: null, countryCode: 'CH' },
+  holder: { title: 'Ms', firstName: 'Anna', lastName: 'Muster', email: 'anna@example.org', birthdate: null, idNumber: null, countryCode: 'CH', birthRegion: null, birthPlace: null },
   performance: {
     id: 1,
     code: 'E1',
@@ -38,6 +38,7 @@ const row: TicketPayloadRow = {
     timezone: 'Europe/Zurich',
     startTime: '2026-06-01T18:00:00.000Z',
     endTime: null,
+    comfortVariables: null,
   },
   replacedTicket: null,
   updatedAt: '2026-01-01T00:00:00Z',
