@@ -2,9 +2,11 @@
 // one S-360 write of the outcome. A retried attempt first asks TIXNGO which tickets it already holds.
 import { log } from '@temporalio/activity';
 import { ERR_INVALID_TICKET_DATA } from '../common/errors';
-import type { TicketPayloadRow } from '../db/types';
-import { formatIssues, injectionTicketSchema, issuePath } from '../tixngo/contract';
+import type { InterfaceRow, TicketPayloadRow } from '../db/types';
+import type { TicketOutcome } from '../tixngo/client';
+import { formatIssues, injectionTicketSchema, issuePath, type InjectionTicketInput } from '../tixngo/contract';
 import {
+  customBool,
   customInt,
   describeRejection,
   eligibleTickets,
@@ -17,7 +19,8 @@ import {
 } from './context';
 import { toFailure } from './failures';
 import { chunks, matchesFilters, missingHolderFields, skipper } from './params';
-import { buildTicketPayload } from './payload';
+import { appendDump, DEFAULT_DUMP_MAX_KB, dumpFile } from './dump';
+import { buildTicketPayloads } from './payload';
 import type { Activities } from './types';
 
 export function createInjectionActivities(ctx: ActivityContext): Pick<Activities, 'injectTicketBatch'> {
@@ -56,34 +59,37 @@ export function createInjectionActivities(ctx: ActivityContext): Pick<Activities
       const isSkipped = skipper(p);
       const skippedRows = rows.filter(isSkipped);
       rows = rows.filter((r) => !isSkipped(r));
-      // Mandatory holder fields (§3.1.1): such tickets wait, with the reason recorded, until the data is there.
-      const waiting: ItemFailureOut[] = [];
+      // Mandatory holder fields (§3.1.1): such tickets wait, silently (§11.8: no error, no WARNING), until the data
+      // is there; the run counts them (`waiting`).
+      let waiting = 0;
       if (p?.mandatoryHolderFields) {
         rows = rows.filter((r) => {
-          const missing = missingHolderFields(r, p.mandatoryHolderFields);
-          if (missing.length) {
-            waiting.push({ itemId: r.id, eventCode: r.performance.code, type: ERR_INVALID_TICKET_DATA, field: `holder.${missing[0]!.toLowerCase()}`, message: `ticket ${r.id} waits: mandatory holder field(s) ${missing.join(', ')} missing` });
-          }
-          return missing.length === 0;
+          const wait = missingHolderFields(r, p.mandatoryHolderFields).length > 0;
+          if (wait) waiting++;
+          return !wait;
         });
       }
       heartbeat();
       const payloadOptions = { mainApplicant: p?.mainApplicant, barcodePrefix: p?.barcodePrefix, barcodeSuffix: p?.barcodeSuffix };
       const eventOf = new Map(rows.map((r) => [r.id, r.performance.code]));
       const accepted: { ticketId: string; eventCode: string }[] = alreadyDone.map((r) => ({ ticketId: r.id, eventCode: r.performance.code }));
-      const rejected: ItemFailureOut[] = [];
+      // A payload that cannot be built (bad comfort variable, unknown time zone) fails its ticket, naming the field.
+      const built = buildTicketPayloads(rows, row.customParams, payloadOptions);
+      const rejected: ItemFailureOut[] = built.problems.map((x) => ({ itemId: x.ticketId, eventCode: eventOf.get(x.ticketId) ?? '', type: ERR_INVALID_TICKET_DATA, field: x.field, message: x.message }));
+      rows = built.payloads.map((b) => b.row);
+      const payloadOf = new Map(built.payloads.map((b) => [b.row.id, b.payload]));
       let calls = 0;
 
       if (p?.simulationMode) {
         // Simulation (§3.1.1): build and check every payload, send nothing, mark nothing.
         for (const r of rows) {
-          const check = injectionTicketSchema.safeParse(buildTicketPayload(r, row.customParams, payloadOptions));
+          const check = injectionTicketSchema.safeParse(payloadOf.get(r.id));
           if (!check.success) {
             const field = issuePath(check.error.issues[0]!.path);
             rejected.push({ itemId: r.id, eventCode: r.performance.code, type: ERR_INVALID_TICKET_DATA, field, message: `ticket ${r.id}: ${formatIssues(check.error)}` });
           }
         }
-        return { selected, accepted: [], rejected, skipped: selected - rejected.length, lastId, done, tixngoCalls: 0 };
+        return { selected, accepted: [], rejected, skipped: selected - rejected.length - waiting, waiting, lastId, done, tixngoCalls: 0 };
       }
 
       const client = await ctx.tixngo(row);
@@ -101,12 +107,15 @@ export function createInjectionActivities(ctx: ActivityContext): Pick<Activities
       }
       for (const id of held) accepted.push({ ticketId: id, eventCode: eventOf.get(id)! });
 
-      const toSend = rows.filter((r) => !held.has(r.id)).map((r) => buildTicketPayload(r, row.customParams, payloadOptions));
+      const toSend = rows.filter((r) => !held.has(r.id)).map((r) => payloadOf.get(r.id)!);
+      // enforceMandatoryParameters (§3.1.3, default true): refuse incomplete tickets before the call; false: TIXNGO judges.
+      const enforceMandatoryParameters = customBool(row, 'enforceMandatoryParameters', true);
+      const dump = dumpTarget(ctx, row, runId);
       // ticketIterationSize (§4) splits a batch into consecutive calls.
       for (const part of chunks(toSend, customInt(row, 'ticketIterationSize'))) {
         let res;
         try {
-          res = await posting(() => client.injectTickets(part));
+          res = await posting(() => client.injectTickets(part, { enforceMandatoryParameters }));
         } catch (err) {
           throw toFailure(err, `injection on interface '${row.name}'`);
         }
@@ -116,6 +125,7 @@ export function createInjectionActivities(ctx: ActivityContext): Pick<Activities
           if (r.outcome === 'ACCEPTED') accepted.push({ ticketId: r.ticketId, eventCode });
           else rejected.push({ itemId: r.ticketId, eventCode, type: failureType(r), ...describeRejection('ticket', r.ticketId, r) });
         }
+        if (dump) await writeDump(dump, part, res.results);
         heartbeat();
       }
       await repo.markInjected(
@@ -123,10 +133,33 @@ export function createInjectionActivities(ctx: ActivityContext): Pick<Activities
         accepted.map((a) => a.ticketId),
         runId,
       );
-      await ctx.recordFailures(row, 'INJECTION', 'ticket', [...rejected, ...waiting], runId);
-      const skipped = skippedRows.length + waiting.length;
-      if (input.countAcceptedOnly) return { selected, accepted: [], acceptedCount: accepted.length, rejected, skipped, lastId, done, tixngoCalls: calls };
-      return { selected, accepted, rejected, skipped, lastId, done, tixngoCalls: calls };
+      await ctx.recordFailures(row, 'INJECTION', 'ticket', rejected, runId);
+      const skipped = skippedRows.length;
+      if (input.countAcceptedOnly) return { selected, accepted: [], acceptedCount: accepted.length, rejected, skipped, waiting, lastId, done, tixngoCalls: calls };
+      return { selected, accepted, rejected, skipped, waiting, lastId, done, tixngoCalls: calls };
     },
   };
+}
+
+interface DumpTarget {
+  file: string;
+  maxKb: number;
+}
+
+/** Where this run dumps its tickets (dumpTnPRvariables=true), or undefined. */
+function dumpTarget(ctx: ActivityContext, row: InterfaceRow, runId: string): DumpTarget | undefined {
+  if (!customBool(row, 'dumpTnPRvariables', false)) return undefined;
+  return { file: dumpFile(ctx.dumpDir, row.name, runId), maxKb: customInt(row, 'maxLengthDumpedCallsInKbs') ?? DEFAULT_DUMP_MAX_KB };
+}
+
+/** Appends the tickets of one call with their outcome; a full file is said once in the log, without personal data. */
+async function writeDump(d: DumpTarget, sent: readonly InjectionTicketInput[], results: readonly TicketOutcome[]): Promise<void> {
+  const outcome = new Map(results.map((r) => [r.ticketId, r.local ? 'REFUSED_LOCALLY' : r.outcome]));
+  const { dropped } = await appendDump(
+    d.file,
+    sent.map((t) => ({ ticketId: t.ticketId, outcome: outcome.get(t.ticketId) ?? 'UNKNOWN', payload: t })),
+    d.maxKb,
+    new Date().toISOString(),
+  );
+  if (dropped) log.warn('injection dump reached maxLengthDumpedCallsInKbs: tickets left out', { file: d.file, maxKb: d.maxKb, dropped });
 }

@@ -61,6 +61,8 @@ export interface FunctionCounts {
   succeeded: number;
   failed: number;
   skipped: number;
+  /** Injection: tickets waiting for mandatory holder fields (§3.1.1); absent in runs recorded before it existed. */
+  waiting?: number;
   batches: number;
   tixngoCalls: number;
 }
@@ -82,6 +84,8 @@ export interface FunctionRunSummary {
   succeeded: number;
   failed: number;
   skipped: number;
+  /** Injection: tickets waiting for mandatory holder fields; they change neither the outcome nor the error log. */
+  waiting?: number;
   batches: number;
   tixngoCalls: number;
   durationMs: number;

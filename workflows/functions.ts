@@ -116,6 +116,7 @@ async function runFunction(fn: InterfaceFunction, input: FunctionRunInput, step:
       c.succeeded += succeeded;
       c.failed += res.rejected.length;
       c.skipped += res.skipped;
+      if (res.waiting) c.waiting = (c.waiting ?? 0) + res.waiting;
       c.batches += 1;
       c.tixngoCalls += res.tixngoCalls;
       for (const f of res.rejected) {
