@@ -1,5 +1,6 @@
 // What every activity group shares: its dependencies, the interface lookup and the credentials cache, TIXNGO
 // clients bound to the activity's cancellation, heartbeats around the bulk calls, and the per-item failure helpers.
+import path from 'node:path';
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { z } from 'zod';
@@ -76,6 +77,8 @@ export interface ActivityDeps {
   interfaceCacheMs?: number;
   /** SMTP mailer of the error e-mails (mailerFromConfig); undefined: they are logged as skipped. */
   mailer?: Mailer;
+  /** Folder of the injection dumps (dumpTnPRvariables): DATA_DIR/dumps; default `.data/dumps`, DATA_DIR's default. */
+  dumpDir?: string;
 }
 
 const DEFAULT_CACHE_MS = 30_000;
@@ -87,6 +90,8 @@ export interface ActivityContext {
   deps: ActivityDeps;
   repo: ActivityRepository;
   now(): Date;
+  /** Absolute folder of the injection dumps. */
+  dumpDir: string;
   /** The interface row by name (cached); an unknown name is a non-retryable configuration failure. */
   iface(name: string): Promise<InterfaceRow>;
   /** A TIXNGO client for this interface, bound to the activity's cancellation. */
@@ -108,6 +113,7 @@ export function createActivityContext(deps: ActivityDeps): ActivityContext {
     deps,
     repo,
     now,
+    dumpDir: path.resolve(deps.dumpDir ?? path.join('.data', 'dumps')),
 
     async iface(name) {
       const hit = ifaceCache.get(name);
@@ -295,4 +301,12 @@ export function customInt(row: InterfaceRow, key: string): number | undefined {
   const v = row.customParams[key];
   const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
   return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** A boolean custom parameter of the interface (`true`/`false`, as stored by db/custom-params.ts), else `def`. */
+export function customBool(row: InterfaceRow, key: string, def: boolean): boolean {
+  const v = row.customParams[key];
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  return def;
 }

@@ -2,11 +2,13 @@
 // one S-360 write of the outcome. A retried attempt first asks TIXNGO which tickets it already holds.
 import { log } from '@temporalio/activity';
 import { ERR_INVALID_TICKET_DATA } from '../common/errors';
-import type { TicketPayloadRow } from '../db/types';
-import { injectionTicketSchema } from '../tixngo/contract';
+import type { InterfaceRow, TicketPayloadRow } from '../db/types';
+import type { TicketOutcome } from '../tixngo/client';
+import { injectionTicketSchema, type InjectionTicketInput } from '../tixngo/contract';
 import {
   acceptedEarlier,
   acceptedSoFar,
+  customBool,
   customInt,
   describeRejection,
   eligibleTickets,
@@ -20,7 +22,8 @@ import {
 } from './context';
 import { toFailure } from './failures';
 import { chunks, matchesFilters, missingHolderFields, skipper } from './params';
-import { buildTicketPayload } from './payload';
+import { appendDump, DEFAULT_DUMP_MAX_KB, dumpFile } from './dump';
+import { buildTicketPayloads } from './payload';
 import type { Activities } from './types';
 
 type Accepted = { ticketId: string; eventCode: string };
@@ -66,18 +69,24 @@ export function createInjectionActivities(ctx: ActivityContext): Pick<Activities
       const isSkipped = skipper(p);
       const skippedRows = rows.filter(isSkipped);
       rows = rows.filter((r) => !isSkipped(r));
-      // Mandatory holder fields (§3.1.1): such tickets wait, with the reason recorded, until the data is there.
-      const waiting: ItemFailureOut[] = [];
+      // Mandatory holder fields (§3.1.1): such tickets wait, silently (§11.8: no error, no WARNING), until the data
+      // is there; the run counts them (`waiting`).
+      const waitingRows: { id: string; missing: string[] }[] = [];
       if (p?.mandatoryHolderFields) {
         rows = rows.filter((r) => {
           const missing = missingHolderFields(r, p.mandatoryHolderFields);
-          if (missing.length) {
-            waiting.push({ itemId: r.id, eventCode: r.performance.code, type: ERR_INVALID_TICKET_DATA, field: `holder.${missing[0]!.toLowerCase()}`, message: `ticket ${r.id} waits: mandatory holder field(s) ${missing.join(', ')} missing` });
-          }
+          if (missing.length) waitingRows.push({ id: r.id, missing });
           return missing.length === 0;
         });
       }
+      const waiting = waitingRows.length;
       const payloadOptions = { mainApplicant: p?.mainApplicant, barcodePrefix: p?.barcodePrefix, barcodeSuffix: p?.barcodeSuffix };
+      const eventOf = new Map(rows.map((r) => [r.id, r.performance.code]));
+      // A payload that cannot be built (bad comfort variable, unknown time zone) fails its ticket, naming the field.
+      const built = buildTicketPayloads(rows, row.customParams, payloadOptions);
+      const rejected: ItemFailureOut[] = built.problems.map((x) => ({ itemId: x.ticketId, eventCode: eventOf.get(x.ticketId) ?? '', type: ERR_INVALID_TICKET_DATA, field: x.field, message: x.message }));
+      rows = built.payloads.map((b) => b.row);
+      const payloadOf = new Map(built.payloads.map((b) => [b.row.id, b.payload]));
 
       if (p?.simulationMode) {
         // Simulation (§3.1.1): build and check every payload, send nothing, mark nothing, record nothing.
@@ -85,12 +94,16 @@ export function createInjectionActivities(ctx: ActivityContext): Pick<Activities
           rows,
           'ticket',
           injectionTicketSchema,
-          (r) => buildTicketPayload(r, row.customParams, payloadOptions),
+          (r) => payloadOf.get(r.id)!,
           (r) => (r.status === 'NOT_PRINTED' ? { action: 'inject' } : { action: 'reinject', detail: `already ${r.status}: sent again (force list)` }),
           (r) => r.performance.code,
         );
-        const simulated = [...sim.simulated, ...waiting.map((w) => ({ itemId: w.itemId, action: 'wait' as const, detail: w.message }))];
-        return { selected, accepted: [], rejected: sim.rejected, skipped: selected - sim.rejected.length, lastId, done, tixngoCalls: 0, simulated };
+        const simRejected = [...rejected, ...sim.rejected];
+        const simulated = [
+          ...sim.simulated,
+          ...waitingRows.map((w) => ({ itemId: w.id, action: 'wait' as const, detail: `ticket ${w.id} waits: mandatory holder field(s) ${w.missing.join(', ')} missing` })),
+        ];
+        return { selected, accepted: [], rejected: simRejected, skipped: selected - simRejected.length - waiting, waiting, lastId, done, tixngoCalls: 0, simulated };
       }
 
       heartbeat(earlier.length ? { accepted: earlier } : undefined);
@@ -110,8 +123,6 @@ export function createInjectionActivities(ctx: ActivityContext): Pick<Activities
         accepted.push(...items);
         acceptedSoFar(accepted);
       };
-      const eventOf = new Map(rows.map((r) => [r.id, r.performance.code]));
-      const rejected: ItemFailureOut[] = [];
       let calls = 0;
 
       const client = await ctx.tixngo(row);
@@ -129,13 +140,16 @@ export function createInjectionActivities(ctx: ActivityContext): Pick<Activities
       }
       for (const id of held) unmarked.push({ ticketId: id, eventCode: eventOf.get(id)! });
 
-      const toSend = rows.filter((r) => !held.has(r.id)).map((r) => buildTicketPayload(r, row.customParams, payloadOptions));
+      const toSend = rows.filter((r) => !held.has(r.id)).map((r) => payloadOf.get(r.id)!);
+      // enforceMandatoryParameters (§3.1.3, default true): refuse incomplete tickets before the call; false: TIXNGO judges.
+      const enforceMandatoryParameters = customBool(row, 'enforceMandatoryParameters', true);
+      const dump = dumpTarget(ctx, row, runId);
       // ticketIterationSize (§4) splits a batch into consecutive calls. What a sub-call had accepted is marked
       // before the next one: should that one fail, the retry sends only what TIXNGO does not hold.
       for (const part of chunks(toSend, customInt(row, 'ticketIterationSize'))) {
         let res;
         try {
-          res = await posting(() => client.injectTickets(part), [...accepted, ...unmarked]);
+          res = await posting(() => client.injectTickets(part, { enforceMandatoryParameters }), [...accepted, ...unmarked]);
         } catch (err) {
           throw toFailure(err, `injection on interface '${row.name}'`);
         }
@@ -147,12 +161,36 @@ export function createInjectionActivities(ctx: ActivityContext): Pick<Activities
           else rejected.push({ itemId: r.ticketId, eventCode, type: failureType(r), ...describeRejection('ticket', r.ticketId, r) });
         }
         await mark(partAccepted);
+        if (dump) await writeDump(dump, part, res.results);
       }
       await mark([]);
-      await ctx.recordFailures(row, 'INJECTION', 'ticket', [...rejected, ...waiting], runId);
-      const skipped = skippedRows.length + waiting.length;
-      if (input.countAcceptedOnly) return { selected, accepted: [], acceptedCount: accepted.length, rejected, skipped, lastId, done, tixngoCalls: calls };
-      return { selected, accepted, rejected, skipped, lastId, done, tixngoCalls: calls };
+      await ctx.recordFailures(row, 'INJECTION', 'ticket', rejected, runId);
+      const skipped = skippedRows.length;
+      if (input.countAcceptedOnly) return { selected, accepted: [], acceptedCount: accepted.length, rejected, skipped, waiting, lastId, done, tixngoCalls: calls };
+      return { selected, accepted, rejected, skipped, waiting, lastId, done, tixngoCalls: calls };
     },
   };
+}
+
+interface DumpTarget {
+  file: string;
+  maxKb: number;
+}
+
+/** Where this run dumps its tickets (dumpTnPRvariables=true), or undefined. */
+function dumpTarget(ctx: ActivityContext, row: InterfaceRow, runId: string): DumpTarget | undefined {
+  if (!customBool(row, 'dumpTnPRvariables', false)) return undefined;
+  return { file: dumpFile(ctx.dumpDir, row.name, runId), maxKb: customInt(row, 'maxLengthDumpedCallsInKbs') ?? DEFAULT_DUMP_MAX_KB };
+}
+
+/** Appends the tickets of one call with their outcome; a full file is said once in the log, without personal data. */
+async function writeDump(d: DumpTarget, sent: readonly InjectionTicketInput[], results: readonly TicketOutcome[]): Promise<void> {
+  const outcome = new Map(results.map((r) => [r.ticketId, r.local ? 'REFUSED_LOCALLY' : r.outcome]));
+  const { dropped } = await appendDump(
+    d.file,
+    sent.map((t) => ({ ticketId: t.ticketId, outcome: outcome.get(t.ticketId) ?? 'UNKNOWN', payload: t })),
+    d.maxKb,
+    new Date().toISOString(),
+  );
+  if (dropped) log.warn('injection dump reached maxLengthDumpedCallsInKbs: tickets left out', { file: d.file, maxKb: d.maxKb, dropped });
 }

@@ -30,9 +30,11 @@ const HOLDER_VALUE: Record<HolderField, (r: TicketPayloadRow) => string | null> 
   BIRTHDATE: (r) => r.holder.birthdate,
   ID_NUMBER: (r) => r.holder.idNumber,
   COUNTRY_CODE: (r) => r.holder.countryCode,
+  BIRTH_REGION: (r) => r.holder.birthRegion,
+  BIRTH_PLACE: (r) => r.holder.birthPlace,
 };
 
-/** The mandatory ticket-holder fields this ticket's beneficiary lacks (§3.1.1: such tickets wait). */
+/** The mandatory ticket-holder fields this ticket's beneficiary lacks (§3.1.1: such tickets wait, silently). */
 export function missingHolderFields(row: TicketPayloadRow, fields: readonly HolderField[] | undefined): HolderField[] {
   return (fields ?? []).filter((f) => !HOLDER_VALUE[f](row)?.trim());
 }

@@ -1,10 +1,13 @@
 // Builds TIXNGO payloads from S-360 rows (pure functions, unit tested). The TIXNGO client then checks each
 // payload against the contract and refuses, per ticket and before any call, what misses a mandatory field
-// (enforceMandatoryParameters, §3.1.3), naming the field.
+// (enforceMandatoryParameters, §3.1.3), naming the field; with enforceMandatoryParameters=false TIXNGO decides.
 import type { CardPayloadRow, CustomParams, TicketPayloadRow } from '../db/types';
 import type { InjectionTicketInput, PrivilegeInstanceInput } from '../tixngo/contract';
+import { applyComfortVariables, checkTimeZone, formatInZone, PayloadError } from './comfort';
 
 const HOUR = 3_600_000;
+/** Language of the single-language S-360 texts when sendMultilingualAsJsonObject is on and defaultLanguage unset. */
+export const DEFAULT_LANGUAGE = 'en';
 
 function iso(v: string | null | undefined): string | undefined {
   if (!v) return undefined;
@@ -75,10 +78,31 @@ export interface PayloadOptions {
   barcodeSuffix?: string;
 }
 
+/**
+ * A text of the event block: plain, or with sendMultilingualAsJsonObject (§3.1.4) an object keyed by language. S-360
+ * keeps one language per text here, so the object has one key: the interface's defaultLanguage (default `en`).
+ */
+function text(v: string, params: CustomParams): string | Record<string, string> {
+  if (!param(params, 'sendMultilingualAsJsonObject', false)) return v;
+  const lang = typeof params.defaultLanguage === 'string' && params.defaultLanguage ? params.defaultLanguage : DEFAULT_LANGUAGE;
+  return { [lang]: v };
+}
+
+/**
+ * The TIXNGO ticket of an S-360 ticket. Event times are sent in the performance's time zone with its offset (§5.4);
+ * the product's comfort variables (§3.1.4) set the activation time and group, and override the event's start and
+ * expiration. Throws PayloadError (field named) for a comfort variable or a time zone it cannot read.
+ */
 export function buildTicketPayload(row: TicketPayloadRow, params: CustomParams = {}, options: PayloadOptions = {}): InjectionTicketInput {
   const p = row.performance;
-  const start = iso(p.startTime);
-  const end = iso(p.endTime) ?? (start ? new Date(Date.parse(start) + 24 * HOUR).toISOString().replace('.000Z', 'Z') : undefined);
+  const tz = p.timezone || 'UTC';
+  checkTimeZone(tz);
+  const startMs = Date.parse(p.startTime);
+  if (Number.isNaN(startMs)) throw new PayloadError('event.startTime', `performance ${p.code} has no valid start time`);
+  const endMs = p.endTime && !Number.isNaN(Date.parse(p.endTime)) ? Date.parse(p.endTime) : startMs + 24 * HOUR;
+  const comfort = applyComfortVariables(p.comfortVariables, { start: startMs, end: endMs, timeZone: tz });
+  const start = comfort.startTime ?? formatInZone(startMs, tz);
+  const end = comfort.expirationDate ?? formatInZone(endMs, tz);
   // A replacement goes to the replaced ticket's last wallet owner, or to the cultural contact (see replacedTicketOwner).
   const lastOwner = replacedTicketOwner(row, params);
   const h = row.holder;
@@ -90,13 +114,17 @@ export function buildTicketPayload(row: TicketPayloadRow, params: CustomParams =
     ticketId: row.id,
     event: {
       id: p.code,
-      name: p.name,
+      name: text(p.name, params),
       startTime: start,
       expirationDate: end,
-      timeZone: p.timezone || undefined,
-      address: { site: p.venueSite, city: p.city, zip: p.zip, countryCode: p.countryCode, line1: p.addressLine1 ?? undefined },
+      timeZone: tz,
+      address: { site: text(p.venueSite, params), city: text(p.city, params), zip: p.zip, countryCode: p.countryCode, line1: p.addressLine1 ?? undefined },
     },
-    activationParameters: { method: 'online' },
+    activationParameters: {
+      method: 'online',
+      ...(comfort.activationTime ? { time: comfort.activationTime } : {}),
+      ...(comfort.groupId ? { groupId: comfort.groupId } : {}),
+    },
     security: { barcode: row.barcode ? `${prefix}${row.barcode}${suffix}` : '' },
     spectatorDetails: { email: spectator.email ?? '', firstName: spectator.firstName, lastName: spectator.lastName, title: lastOwner ? undefined : (h.title ?? undefined) },
     ticketHolder: h.firstName || h.lastName ? { firstName: h.firstName ?? undefined, lastName: h.lastName ?? undefined } : undefined,
@@ -143,4 +171,30 @@ export function showDeletedTicketFor(reason: string | null | undefined, params: 
   if (reason && reasonList(params, 'overrideVisibilityFlagForInvalidationReasons').includes(reason)) return true;
   if (notifySpectator) return true;
   return param(params, 'visibilityFlagDefaultValue', param(params, 'isShowDeletedTicket', false));
+}
+
+/** A ticket whose payload could not be built (a comfort variable or time zone it cannot read). */
+export interface PayloadProblem {
+  ticketId: string;
+  field: string;
+  message: string;
+}
+
+/** The payloads of these tickets, and the tickets whose payload cannot be built, each named with the field at fault. */
+export function buildTicketPayloads(
+  rows: readonly TicketPayloadRow[],
+  params: CustomParams = {},
+  options: PayloadOptions = {},
+): { payloads: { row: TicketPayloadRow; payload: InjectionTicketInput }[]; problems: PayloadProblem[] } {
+  const payloads: { row: TicketPayloadRow; payload: InjectionTicketInput }[] = [];
+  const problems: PayloadProblem[] = [];
+  for (const row of rows) {
+    try {
+      payloads.push({ row, payload: buildTicketPayload(row, params, options) });
+    } catch (err) {
+      if (!(err instanceof PayloadError)) throw err;
+      problems.push({ ticketId: row.id, field: err.field, message: `ticket ${row.id}: ${err.field}: ${err.message}` });
+    }
+  }
+  return { payloads, problems };
 }

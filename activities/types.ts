@@ -37,10 +37,12 @@ export interface BatchResultBase {
   /** Items selected from S-360 for this batch. */
   selected: number;
   rejected: (ItemFailure & { eventCode: string })[];
-  /** Items selected but held back (e.g. mandatory holder fields missing), recorded with the reason. */
+  /** Items selected but left out on purpose (skip list, simulation mode); the run ends WARNING. */
   skipped: number;
   /** Feedback: tickets of the feed S-360 does not know; counted apart, they are no anomaly of the run. */
   unknown?: number;
+  /** Injection: tickets waiting for mandatory holder fields (§3.1.1); silent, no error, outcome unchanged. */
+  waiting?: number;
   lastId?: string;
   /** True when the selection returned fewer than `limit` items. */
   done: boolean;

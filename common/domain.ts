@@ -13,9 +13,8 @@ export type S360CardStatus = (typeof S360_CARD_STATUSES)[number];
 export const PRODUCT_KINDS = ['event', 'match', 'open-pass', 'service'] as const;
 export type ProductKind = (typeof PRODUCT_KINDS)[number];
 
-/** Holder fields a function can require before injecting (S-360 also offers BIRTH_REGION and BIRTH_PLACE; this
- * S-360 model does not store them, so they are refused rather than silently holding every ticket back). */
-export const HOLDER_FIELDS = ['FIRSTNAME', 'LASTNAME', 'BIRTHDATE', 'ID_NUMBER', 'COUNTRY_CODE'] as const;
+/** Holder fields a function can require before injecting (§3.1.1): tickets whose beneficiary lacks one wait. */
+export const HOLDER_FIELDS = ['FIRSTNAME', 'LASTNAME', 'BIRTHDATE', 'ID_NUMBER', 'COUNTRY_CODE', 'BIRTH_REGION', 'BIRTH_PLACE'] as const;
 export type HolderField = (typeof HOLDER_FIELDS)[number];
 
 /** Card kinds injected as digital privileges (§1.2, §3.5). */

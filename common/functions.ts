@@ -63,6 +63,8 @@ export interface FunctionCounts {
   skipped: number;
   /** Feedback only: tickets of the feed S-360 does not know (logged; they leave the outcome alone). */
   unknown?: number;
+  /** Injection: tickets waiting for mandatory holder fields (§3.1.1); absent in runs recorded before it existed. */
+  waiting?: number;
   batches: number;
   tixngoCalls: number;
 }
@@ -86,6 +88,8 @@ export interface FunctionRunSummary {
   skipped: number;
   /** Feedback only: tickets of the feed S-360 does not know (logged; they leave the outcome alone). */
   unknown?: number;
+  /** Injection: tickets waiting for mandatory holder fields; they change neither the outcome nor the error log. */
+  waiting?: number;
   batches: number;
   tixngoCalls: number;
   durationMs: number;

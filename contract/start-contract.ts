@@ -85,6 +85,7 @@ export const functionRunSummarySchema = z.object({
   succeeded: z.number(),
   failed: z.number(),
   skipped: z.number(),
+  waiting: z.number().optional().describe('injection: tickets waiting for mandatory holder fields (no error, outcome unchanged)'),
   batches: z.number(),
   tixngoCalls: z.number(),
   durationMs: z.number(),

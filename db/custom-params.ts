@@ -6,6 +6,8 @@ const boolParam = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) 
 const intParam = z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)]);
 const ratioParam = z.union([z.number(), z.string().regex(/^\d*\.?\d+$/).transform(Number)]).pipe(z.number().min(0).max(1));
 const reasonsParam = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean).join(','));
+/** A language tag such as en, fr, de-CH (the key of multilingual texts). */
+const languageParam = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'expected a language tag such as en, fr or de-CH');
 
 export const CUSTOM_PARAMS = {
   enforceMandatoryParameters: boolParam,
@@ -21,6 +23,10 @@ export const CUSTOM_PARAMS = {
   stickToTheHour: boolParam,
   TIXNGO_LIFECYCLE_MODE: z.literal('lifecycle'),
   sendMultilingualAsJsonObject: boolParam,
+  defaultLanguage: languageParam,
+  dumpTnPRvariables: boolParam,
+  dumpDataModifiedByTemplate: boolParam,
+  maxLengthDumpedCallsInKbs: intParam,
   enableTicketDistributionToCulturalContact: boolParam,
 } as const;
 export const KNOWN_CUSTOM_PARAMS = Object.keys(CUSTOM_PARAMS);

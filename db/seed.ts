@@ -9,6 +9,7 @@
 // is the way to grow an event step by step.
 import type { Knex } from 'knex';
 import { CARD_KINDS, PRODUCT_KINDS, type CardKind, type ProductKind } from '../common/domain';
+import type { ComfortVariables } from './types';
 import { NotFoundError, ValidationError } from './validation';
 
 export interface SeedOptions {
@@ -19,6 +20,8 @@ export interface SeedOptions {
   cardKind?: CardKind | undefined;
   /** Interface the tickets and cards are attached to. Default: the only interface when exactly one exists, else none. */
   interfaceName?: string | undefined;
+  /** Comfort variables of the product (§3.1.4), set when the performance is created (an existing one is kept). */
+  comfortVariables?: ComfortVariables | undefined;
 }
 
 export interface SeedResult {
@@ -48,6 +51,9 @@ const LAST_NAMES = ['Müller', 'Meier', 'Schmid', 'Keller', 'Weber', 'Huber', 'S
 // ASCII spellings for e-mail addresses, aligned with LAST_NAMES.
 const LAST_NAMES_ASCII = LAST_NAMES.map((n) => n.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase());
 const COUNTRIES = ['CH', 'CH', 'CH', 'CH', 'CH', 'FR', 'DE', 'IT', 'AT', 'GB', 'ES', 'US'];
+// Birth place and its region (canton, département, Land...), aligned.
+const BIRTH_PLACES = ['Genève', 'Lausanne', 'Zürich', 'Bern', 'Basel', 'Lugano', 'Lyon', 'München', 'Milano', 'Wien'];
+const BIRTH_REGIONS = ['GE', 'VD', 'ZH', 'BE', 'BS', 'TI', 'Rhône', 'Bayern', 'Lombardia', 'Wien'];
 const OPPONENTS = ['FC Basel', 'Young Boys', 'Servette FC', 'FC Zürich', 'FC Lugano', 'FC St. Gallen', 'FC Luzern', 'Grasshoppers'];
 
 interface Venue {
@@ -127,7 +133,7 @@ function hash(s: string): number {
   return h;
 }
 
-function checkOptions(o: SeedOptions): Required<Omit<SeedOptions, 'interfaceName'>> & { interfaceName: string | undefined } {
+function checkOptions(o: SeedOptions): Required<Omit<SeedOptions, 'interfaceName' | 'comfortVariables'>> & Pick<SeedOptions, 'interfaceName' | 'comfortVariables'> {
   const eventCode = (o.eventCode ?? '').trim();
   if (!eventCode || eventCode.length > 64 || !/^[A-Za-z0-9._-]+$/.test(eventCode)) {
     throw new ValidationError('event', 'expected 1 to 64 letters, digits, dots, dashes or underscores');
@@ -139,7 +145,7 @@ function checkOptions(o: SeedOptions): Required<Omit<SeedOptions, 'interfaceName
   if (!PRODUCT_KINDS.includes(product)) throw new ValidationError('product', `expected one of ${PRODUCT_KINDS.join(', ')}`);
   const cardKind = o.cardKind ?? 'membership';
   if (!CARD_KINDS.includes(cardKind)) throw new ValidationError('cardKind', `expected one of ${CARD_KINDS.join(', ')}`);
-  return { eventCode, tickets: o.tickets, cards, product, cardKind, interfaceName: o.interfaceName };
+  return { eventCode, tickets: o.tickets, cards, product, cardKind, interfaceName: o.interfaceName, comfortVariables: o.comfortVariables };
 }
 
 type Row = Record<string, unknown>;
@@ -171,9 +177,10 @@ export async function seed(knex: Knex, options: SeedOptions): Promise<SeedResult
     const end = new Date(start.getTime() + v.hours * 3_600_000);
     const inserted = await rows<{ id: number }>(
       trx,
-      `insert into performance (code, name, product_kind, venue_site, address_line1, city, zip, country_code, timezone, start_time, end_time)
-       values (?, ?, ?, ?, ?, ?, ?, ?, 'Europe/Zurich', ?, ?) on conflict (code) do nothing returning id`,
-      [o.eventCode, v.name(o.eventCode), o.product, v.site, v.line1, v.city, v.zip, v.country, start, end],
+      `insert into performance (code, name, product_kind, venue_site, address_line1, city, zip, country_code, timezone, start_time, end_time,
+         comfort_variables)
+       values (?, ?, ?, ?, ?, ?, ?, ?, 'Europe/Zurich', ?, ?, ?::jsonb) on conflict (code) do nothing returning id`,
+      [o.eventCode, v.name(o.eventCode), o.product, v.site, v.line1, v.city, v.zip, v.country, start, end, o.comfortVariables ? JSON.stringify(o.comfortVariables) : null],
     );
     const [perf] = await rows<{ id: number; product_kind: ProductKind; name: string; existing: number }>(
       trx,
@@ -205,7 +212,7 @@ export async function seed(knex: Knex, options: SeedOptions): Promise<SeedResult
          ), ins as (
            insert into ticket (id, tax_number, barcode, performance_id, interface_id, status, shipment_mode, block, "row", seat,
              category, tariff, price, currency, file_number, holder_title, holder_first_name, holder_last_name, holder_email,
-             holder_birthdate, holder_id_number, holder_country_code)
+             holder_birthdate, holder_id_number, holder_country_code, holder_birth_region, holder_birth_place)
            select d.id,
              '1' || lpad(d.id::text, greatest(11, length(d.id::text)), '0'),
              lpad(d.id::text, greatest(10, length(d.id::text)), '0') || lpad((abs(hashtext('b' || d.id::text || ?)) % 100000000)::text, 8, '0'),
@@ -224,7 +231,9 @@ export async function seed(knex: Knex, options: SeedOptions): Promise<SeedResult
              lower((?::text[])[d.fi]) || '.' || (?::text[])[d.li] || '.' || d.id || '@example.com',
              date '1950-01-01' + (abs(hashtext('d' || d.id::text)) % 20000),
              'P' || lpad((abs(hashtext('p' || d.id::text)) % 100000000)::text, 8, '0'),
-             (?::text[])[abs(hashtext('c' || d.id::text)) % cardinality(?::text[]) + 1]
+             (?::text[])[abs(hashtext('c' || d.id::text)) % cardinality(?::text[]) + 1],
+             (?::text[])[abs(hashtext('r' || d.id::text)) % cardinality(?::text[]) + 1],
+             (?::text[])[abs(hashtext('r' || d.id::text)) % cardinality(?::text[]) + 1]
            from d
            returning id
          )
@@ -249,6 +258,10 @@ export async function seed(knex: Knex, options: SeedOptions): Promise<SeedResult
           LAST_NAMES_ASCII,
           COUNTRIES,
           COUNTRIES,
+          BIRTH_REGIONS,
+          BIRTH_REGIONS,
+          BIRTH_PLACES,
+          BIRTH_PLACES,
         ],
       );
     }

@@ -67,7 +67,12 @@ export interface PerformanceInput {
   timezone?: string | undefined;
   startTime: Date | string;
   endTime?: Date | string | null | undefined;
+  /** Comfort variables of a non-dated product (§3.1.4): TIXAct, TIXStart, TIXExp, TIXRGrp. */
+  comfortVariables?: ComfortVariables | null | undefined;
 }
+
+/** The comfort variables of a product (§3.1.4), as S-360 stores them (performance.comfort_variables). */
+export type ComfortVariables = Partial<Record<'TIXAct' | 'TIXStart' | 'TIXExp' | 'TIXRGrp', string>>;
 
 export interface PerformanceRow {
   id: number;
@@ -82,6 +87,7 @@ export interface PerformanceRow {
   timezone: string;
   startTime: string;
   endTime: string | null;
+  comfortVariables: ComfortVariables | null;
   createdAt: string;
 }
 
@@ -94,6 +100,8 @@ export interface TicketHolder {
   birthdate: string | null;
   idNumber: string | null;
   countryCode: string | null;
+  birthRegion: string | null;
+  birthPlace: string | null;
 }
 
 /** Everything needed to build a TIXNGO injection payload for one ticket. */

@@ -40,6 +40,7 @@ import {
   injectResponseSchema,
   injectionReportQuerySchema,
   injectionReportResponseSchema,
+  injectionTicketIdentitySchema,
   injectionTicketSchema,
   injectPrivilegesResponseSchema,
   issuesToItemErrors,
@@ -264,10 +265,15 @@ export class TixngoClient {
 
   // -- tickets -----------------------------------------------------------------------------
 
-  /** Bulk injection (POST …/organizer/tickets). Creates events on first sight; re-injection updates. */
-  async injectTickets(tickets: readonly InjectionTicketInput[]): Promise<InjectTicketsResult> {
+  /**
+   * Bulk injection (POST …/organizer/tickets). Creates events on first sight; re-injection updates. Items failing the
+   * contract are refused locally (`local: true`), unless `enforceMandatoryParameters` is false: then only a valid
+   * ticketId is required and TIXNGO judges the rest (§3.1.3).
+   */
+  async injectTickets(tickets: readonly InjectionTicketInput[], options: { enforceMandatoryParameters?: boolean } = {}): Promise<InjectTicketsResult> {
     checkBatchSize('injectTickets', tickets.length);
-    const { toSend, results } = partition<typeof injectionTicketSchema, TicketOutcome>(tickets, injectionTicketSchema, (t, i) => idOf(t, 'ticketId', i), (ticketId, errors) => ({
+    const schema = options.enforceMandatoryParameters === false ? injectionTicketIdentitySchema : injectionTicketSchema;
+    const { toSend, results } = partition<typeof schema, TicketOutcome>(tickets, schema, (t, i) => idOf(t, 'ticketId', i), (ticketId, errors) => ({
       ticketId,
       outcome: 'REJECTED' as const,
       reason: 'INVALID' as const,

@@ -139,8 +139,22 @@ const requiredStr = (max: number) =>
     .string(req('a string'))
     .max(max, `at most ${max} characters`)
     .regex(/\S/, 'required, must not be empty');
-/** A plain string, or (sendMultilingualAsJsonObject, §3.1.4) a language-keyed object of strings. */
-const localized = (max: number) => z.union([str(max), z.record(z.string().min(2).max(10), str(max))], req('a string or a language-keyed object of strings'));
+/** A language tag keying a multilingual text: `en`, `fr`, `de-CH` (docs/tixngo-api.md). */
+export const LANGUAGE_TAG = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+/**
+ * A plain string, or (sendMultilingualAsJsonObject, §3.1.4) an object of strings keyed by language tag with at least
+ * one entry: `{ "en": "Final", "fr": "Finale" }` (the shape is an assumption, docs/tixngo-api.md).
+ */
+const localized = (max: number) =>
+  z.union(
+    [
+      str(max),
+      z
+        .record(z.string().regex(LANGUAGE_TAG, 'expected a language tag such as en, fr or de-CH'), str(max))
+        .refine((o) => Object.keys(o).length > 0, 'a multilingual text needs at least one language'),
+    ],
+    req('a string or a language-keyed object of strings'),
+  );
 const email = z.string(req('an e-mail address')).max(256, 'at most 256 characters').regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'expected an e-mail address');
 /** A JSON object, checked without copying it (item-level validation happens per item). */
 const anyObject = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { error: 'expected an object' });
@@ -166,9 +180,12 @@ export const reportedStatusSchema = z.string();
 // Injection (POST …/organizer/tickets) [DOC: path, envelope, required fields, limits]
 // ---------------------------------------------------------------------------------------------
 
+/** A required text: a non-blank string, or a multilingual object whose every text is non-blank. */
+const notBlank = (v: string | Record<string, string>) => (typeof v === 'string' ? [v] : Object.values(v)).every((x) => x.trim() !== '');
+
 export const eventAddressSchema = z.looseObject({
-  site: localized(200).refine((v) => typeof v !== 'string' || v.trim() !== '', 'required, must not be empty'),
-  city: localized(200).refine((v) => typeof v !== 'string' || v.trim() !== '', 'required, must not be empty'),
+  site: localized(200).refine(notBlank, 'required, must not be empty'),
+  city: localized(200).refine(notBlank, 'required, must not be empty'),
   countryCode: requiredStr(200),
   zip: requiredStr(200),
   line1: str(200).optional(),
@@ -251,6 +268,12 @@ export const injectionTicketSchema = z.looseObject({
     .optional(),
 }, req('an object'));
 export type InjectionTicket = z.infer<typeof injectionTicketSchema>;
+
+/**
+ * The least an injected ticket must be for its result to be matched (a ticketId): what the client checks when the
+ * interface lets TIXNGO judge incomplete tickets (enforceMandatoryParameters=false, §3.1.3). Everything else goes as is.
+ */
+export const injectionTicketIdentitySchema = z.looseObject({ ticketId: ticketIdSchema }, req('an object'));
 /** What callers may pass (before zod defaults/transforms; identical here). */
 export type InjectionTicketInput = z.input<typeof injectionTicketSchema>;
 

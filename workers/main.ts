@@ -1,6 +1,7 @@
 // Assembles a worker process from the configuration: S-360 database, TIXNGO client factory, Temporal client
 // (for the fan-out activities) and the two workers, plus /metrics on METRICS_PORT. Used by `s360-tixngo worker` and
 // `s360-tixngo dev`.
+import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -63,6 +64,7 @@ async function assemble(config: Config, dataConverter: DataConverter, metrics: P
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     tixngo: tixngoClientFactory({ auth: config.TIXNGO_AUTH, keyHeader: config.TIXNGO_KEY_HEADER, timeoutMs: config.TIXNGO_TIMEOUT_MS }),
     mailer: mailerFromConfig(config),
+    dumpDir: path.join(config.dataDir, 'dumps'),
   });
   const activities = { main: instrumentActivities(groups.main, metrics), fanout: instrumentActivities(groups.fanout, metrics) };
   const workers = await createWorkers({

@@ -128,6 +128,7 @@ async function runFunction(fn: InterfaceFunction, input: FunctionRunInput, step:
       c.failed += res.rejected.length;
       c.skipped += res.skipped;
       if (res.unknown !== undefined) c.unknown = (c.unknown ?? 0) + res.unknown;
+      if (res.waiting) c.waiting = (c.waiting ?? 0) + res.waiting;
       c.batches += 1;
       c.tixngoCalls += res.tixngoCalls;
       for (const f of res.rejected) {

@@ -112,7 +112,8 @@ export function boxOfficeRepo(knex: Knex) {
              )
              insert into ticket (id, tax_number, barcode, performance_id, interface_id, status, status_changed_at, shipment_mode,
                block, "row", seat, category, tariff, price, currency, file_number, holder_title, holder_first_name, holder_last_name,
-               holder_email, holder_birthdate, holder_id_number, holder_country_code, replaced_ticket_id)
+               holder_email, holder_birthdate, holder_id_number, holder_country_code, holder_birth_region, holder_birth_place,
+               replaced_ticket_id)
              select g.new_id,
                '1' || lpad(g.new_id::text, greatest(11, length(g.new_id::text)), '0'),
                lpad(g.new_id::text, greatest(10, length(g.new_id::text)), '0') || lpad((abs(hashtext('b' || g.new_id::text || g.p_code)) % 100000000)::text, 8, '0'),
@@ -125,6 +126,8 @@ export function boxOfficeRepo(knex: Knex) {
                case when ?::boolean then null else g.holder_birthdate end,
                case when ?::boolean then null else g.holder_id_number end,
                case when ?::boolean then null else g.holder_country_code end,
+               case when ?::boolean then null else g.holder_birth_region end,
+               case when ?::boolean then null else g.holder_birth_place end,
                g.id
              from g
              returning id::text as ticket_id, replaced_ticket_id::text as replaced`,
@@ -137,6 +140,8 @@ export function boxOfficeRepo(knex: Knex) {
               holder?.lastName ?? null,
               holder !== null,
               holder?.email ?? null,
+              holder !== null,
+              holder !== null,
               holder !== null,
               holder !== null,
               holder !== null,

@@ -23,13 +23,15 @@ export function eventsRepo(knex: Knex) {
       const end = p.endTime === undefined || p.endTime === null ? null : toDate(p.endTime, 'endTime');
       const [r] = await rows(
         knex,
-        `insert into performance (code, name, product_kind, venue_site, address_line1, city, zip, country_code, timezone, start_time, end_time)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `insert into performance (code, name, product_kind, venue_site, address_line1, city, zip, country_code, timezone, start_time, end_time,
+           comfort_variables)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)
          on conflict (code) do update set name = excluded.name, product_kind = excluded.product_kind, venue_site = excluded.venue_site,
            address_line1 = excluded.address_line1, city = excluded.city, zip = excluded.zip, country_code = excluded.country_code,
-           timezone = excluded.timezone, start_time = excluded.start_time, end_time = excluded.end_time
+           timezone = excluded.timezone, start_time = excluded.start_time, end_time = excluded.end_time,
+           comfort_variables = excluded.comfort_variables
          returning *`,
-        [p.code.trim(), p.name, p.productKind, p.venueSite, p.addressLine1 ?? null, p.city, p.zip, p.countryCode, p.timezone ?? 'UTC', start, end],
+        [p.code.trim(), p.name, p.productKind, p.venueSite, p.addressLine1 ?? null, p.city, p.zip, p.countryCode, p.timezone ?? 'UTC', start, end, p.comfortVariables ? JSON.stringify(p.comfortVariables) : null],
       );
       return mapPerformance(r!);
     },

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { INTERFACE_FUNCTIONS, type InterfaceFunction, type S360TicketStatus } from '../../common/domain';
 import {
   DEFAULT_FUNCTION_SETTINGS,
+  type ComfortVariables,
   type CustomParams,
   type ErrorRow,
   type ExecutionRow,
@@ -88,10 +89,11 @@ export const TICKET_COLUMNS = `
   t.id::text as id, t.tax_number, t.barcode, t.status, t.invalidation_reason, t.status_changed_at, t.controlled_at,
   t.interface_id, t.shipment_mode, t.block, t."row", t.seat, t.category, t.tariff, t.price::float8 as price, t.currency,
   t.file_number, t.holder_title, t.holder_first_name, t.holder_last_name, t.holder_email,
-  t.holder_birthdate::text as holder_birthdate, t.holder_id_number, t.holder_country_code, t.updated_at,
+  t.holder_birthdate::text as holder_birthdate, t.holder_id_number, t.holder_country_code, t.holder_birth_region,
+  t.holder_birth_place, t.updated_at,
   p.id as p_id, p.code as p_code, p.name as p_name, p.product_kind as p_product_kind, p.venue_site as p_venue_site,
   p.address_line1 as p_address_line1, p.city as p_city, p.zip as p_zip, p.country_code as p_country_code,
-  p.timezone as p_timezone, p.start_time as p_start_time, p.end_time as p_end_time,
+  p.timezone as p_timezone, p.start_time as p_start_time, p.end_time as p_end_time, p.comfort_variables as p_comfort_variables,
   t.replaced_ticket_id::text as replaced_ticket_id, r.status as r_status, r.invalidation_reason as r_invalidation_reason,
   rm.wallet_owner as r_wallet_owner`;
 
@@ -138,6 +140,8 @@ export function mapTicket(r: Row): TicketPayloadRow {
       birthdate: strOrNull(r.holder_birthdate),
       idNumber: strOrNull(r.holder_id_number),
       countryCode: strOrNull(r.holder_country_code),
+      birthRegion: strOrNull(r.holder_birth_region),
+      birthPlace: strOrNull(r.holder_birth_place),
     },
     performance: {
       id: Number(r.p_id),
@@ -152,10 +156,22 @@ export function mapTicket(r: Row): TicketPayloadRow {
       timezone: str(r.p_timezone),
       startTime: iso(r.p_start_time),
       endTime: isoOrNull(r.p_end_time),
+      comfortVariables: comfortOf(r.p_comfort_variables),
     },
     replacedTicket: mapReplaced(r),
     updatedAt: iso(r.updated_at),
   };
+}
+
+/** performance.comfort_variables: string values only (anything else is not a comfort variable S-360 could set). */
+function comfortOf(v: unknown): ComfortVariables | null {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
+  const out: ComfortVariables = {};
+  for (const k of ['TIXAct', 'TIXStart', 'TIXExp', 'TIXRGrp'] as const) {
+    const x = (v as Record<string, unknown>)[k];
+    if (typeof x === 'string') out[k] = x;
+  }
+  return out;
 }
 
 export function mapPerformance(r: Row): PerformanceRow {
@@ -172,6 +188,7 @@ export function mapPerformance(r: Row): PerformanceRow {
     timezone: str(r.timezone),
     startTime: iso(r.start_time),
     endTime: isoOrNull(r.end_time),
+    comfortVariables: comfortOf(r.comfort_variables),
     createdAt: iso(r.created_at),
   };
 }

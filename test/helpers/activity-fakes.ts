@@ -46,7 +46,7 @@ export function ticket(id: string, over: Partial<TicketPayloadRow> = {}): Ticket
     price: 55,
     currency: 'CHF',
     fileNumber: 'F1',
-    holder: { title: 'Ms', firstName: 'Anna', lastName: 'Muster', email: 'anna@example.org', birthdate: null, idNumber: null, countryCode: 'CH' },
+    holder: { title: 'Ms', firstName: 'Anna', lastName: 'Muster', email: 'anna@example.org', birthdate: null, idNumber: null, countryCode: 'CH', birthRegion: null, birthPlace: null },
     performance: {
       id: 1,
       code: 'E1',
@@ -60,6 +60,7 @@ export function ticket(id: string, over: Partial<TicketPayloadRow> = {}): Ticket
       timezone: 'Europe/Zurich',
       startTime: '2026-06-01T18:00:00.000Z',
       endTime: null,
+      comfortVariables: null,
     },
     replacedTicket: null,
     updatedAt: '2026-01-01T00:00:00Z',

@@ -40,6 +40,8 @@ export interface StackOptions {
   /** The interface's e-mail recipients (§2.1) and the mailer of the error e-mails (default: none, logged as skipped). */
   notificationEmails?: string[];
   mailer?: Mailer;
+  /** Folder of the injection dumps (dumpTnPRvariables). */
+  dumpDir?: string;
 }
 
 export async function createStack(opts: StackOptions = {}): Promise<Stack> {
@@ -70,6 +72,7 @@ export async function createStack(opts: StackOptions = {}): Promise<Stack> {
     tixngo: tixngoClientFactory({ auth: 'header', keyHeader: 'X-TIXNGO-KEY', timeoutMs: 5_000 }),
     mailer: opts.mailer,
     interfaceCacheMs: 0,
+    dumpDir: opts.dumpDir,
   });
   const stack: Stack = {
     env,

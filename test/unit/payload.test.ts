@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildTicketPayload, showDeletedTicketFor } from '../../activities/payload';
+import { buildTicketPayload, buildTicketPayloads, showDeletedTicketFor } from '../../activities/payload';
 import { parseCustomParamValues } from '../../db/custom-params';
 import { judge } from '../../ops/reconcile';
 import type { TicketPayloadRow } from '../../db/types';
@@ -24,7 +24,7 @@ const row: TicketPayloadRow = {
   price: 55,
   currency: 'CHF',
   fileNumber: 'F1',
-  holder: { title: 'Ms', firstName: 'Anna', lastName: 'Muster', email: 'anna@example.org', birthdate: null, idNumber: null, countryCode: 'CH' },
+  holder: { title: 'Ms', firstName: 'Anna', lastName: 'Muster', email: 'anna@example.org', birthdate: null, idNumber: null, countryCode: 'CH', birthRegion: null, birthPlace: null },
   performance: {
     id: 1,
     code: 'E1',
@@ -38,6 +38,7 @@ const row: TicketPayloadRow = {
     timezone: 'Europe/Zurich',
     startTime: '2026-06-01T18:00:00.000Z',
     endTime: null,
+    comfortVariables: null,
   },
   replacedTicket: null,
   updatedAt: '2026-01-01T00:00:00Z',
@@ -49,7 +50,8 @@ test('a complete S-360 ticket builds a payload the TIXNGO contract accepts', () 
   assert.equal(parsed.success, true, JSON.stringify(parsed.error?.issues));
   assert.equal(p.ticketId, '42');
   assert.equal(p.event.id, 'E1');
-  assert.equal(p.event.expirationDate, '2026-06-02T18:00:00Z', 'no end time: start + 24 h');
+  assert.equal(p.event.startTime, '2026-06-01T20:00:00+02:00', 'in the performance\'s time zone, with its offset');
+  assert.equal(p.event.expirationDate, '2026-06-02T20:00:00+02:00', 'no end time: start + 24 h');
   assert.equal(p.spectatorDetails.email, 'anna@example.org');
 });
 
@@ -145,4 +147,65 @@ test('reconcile judges S-360 against TIXNGO', () => {
   assert.match(judge('CANCELLED', 'INJECTED')!, /still INJECTED/);
   assert.match(judge('NOT_PRINTED', 'INJECTED')!, /NOT_PRINTED/);
   assert.match(judge('CONTROLLED', 'ONLINE_ACTIVATED')!, /not yet CONTROLLED/);
+});
+
+describe('event dates, comfort variables and multilingual texts', () => {
+  const openPass = (comfortVariables: TicketPayloadRow['performance']['comfortVariables']): TicketPayloadRow => ({
+    ...row,
+    performance: { ...row.performance, productKind: 'open-pass', endTime: '2026-09-30T20:00:00.000Z', comfortVariables },
+  });
+
+  test('comfort variables set the activation time and group and override the event dates', () => {
+    const p = buildTicketPayload(openPass({ TIXAct: '-1d', TIXExp: 'end_of_season', TIXRGrp: 'G1' }));
+    assert.deepEqual(p.activationParameters, { method: 'online', time: '2026-05-31T20:00:00+02:00', groupId: 'G1' });
+    assert.equal(p.event.startTime, '2026-06-01T20:00:00+02:00', 'no TIXStart: the performance start');
+    assert.equal(p.event.expirationDate, '2026-09-30T22:00:00+02:00');
+    assert.equal(injectionTicketSchema.safeParse(p).success, true);
+  });
+
+  test('without comfort variables: no activation time, performance end as expiration', () => {
+    const p = buildTicketPayload(openPass(null));
+    assert.deepEqual(p.activationParameters, { method: 'online' });
+    assert.equal(p.event.expirationDate, '2026-09-30T22:00:00+02:00');
+  });
+
+  test('a bad comfort variable: buildTicketPayloads names the ticket and the field, the others are built', () => {
+    const bad = { ...openPass({ TIXAct: 'soon' }), id: '77' };
+    const r = buildTicketPayloads([row, bad]);
+    assert.deepEqual(r.payloads.map((x) => x.row.id), ['42']);
+    assert.equal(r.problems.length, 1);
+    assert.equal(r.problems[0]!.ticketId, '77');
+    assert.equal(r.problems[0]!.field, 'activationParameters.time');
+    assert.match(r.problems[0]!.message, /^ticket 77: activationParameters\.time: comfort variable TIXAct="soon": expected/);
+  });
+
+  test('sendMultilingualAsJsonObject: name, site and city keyed by the default language', () => {
+    const p = buildTicketPayload(row, { sendMultilingualAsJsonObject: true });
+    assert.deepEqual(p.event.name, { en: 'Final' });
+    assert.deepEqual(p.event.address.site, { en: 'Stadium' });
+    assert.deepEqual(p.event.address.city, { en: 'Bern' });
+    assert.equal(p.event.address.zip, '3000', 'codes stay plain');
+    assert.equal(injectionTicketSchema.safeParse(p).success, true);
+    const fr = buildTicketPayload(row, parseCustomParamValues({ sendMultilingualAsJsonObject: 'true', defaultLanguage: 'fr' }) as never);
+    assert.deepEqual(fr.event.name, { fr: 'Final' });
+    assert.equal(buildTicketPayload(row, { sendMultilingualAsJsonObject: false }).event.name, 'Final');
+  });
+
+  test('the contract accepts language-keyed objects only with language tags and non-blank texts', () => {
+    const p = buildTicketPayload(row);
+    const withName = (name: unknown, city: unknown = 'Bern') => injectionTicketSchema.safeParse({ ...p, event: { ...p.event, name, address: { ...p.event.address, city } } }).success;
+    assert.equal(withName({ en: 'Final', fr: 'Finale', 'de-CH': 'Final' }), true);
+    assert.equal(withName({}), false);
+    assert.equal(withName({ English: 'Final' }), false);
+    assert.equal(withName('Final', { en: ' ' }), false);
+  });
+
+  test('custom parameters: defaultLanguage is a language tag; the dump keys are accepted and typed', () => {
+    assert.throws(() => parseCustomParamValues({ defaultLanguage: 'French' }), /customParams\.defaultLanguage: expected a language tag/);
+    assert.deepEqual(parseCustomParamValues({ dumpTnPRvariables: 'true', dumpDataModifiedByTemplate: 'false', maxLengthDumpedCallsInKbs: '5000' }), {
+      dumpTnPRvariables: true,
+      dumpDataModifiedByTemplate: false,
+      maxLengthDumpedCallsInKbs: 5000,
+    });
+  });
 });
