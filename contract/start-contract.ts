@@ -5,8 +5,9 @@
 // types of common/lifecycle.ts and common/functions.ts in step.
 //
 // This module runs in the workflow sandbox, so it stays pure: zod (no I/O; its parsing is a function of the value
-// alone) and common/ only. zod v4 compiles object parsers with `new Function` when it can; the sandbox allows it
-// and the compiled parser is as deterministic as the interpreted one, so the JIT stays on.
+// alone) and common/ only. zod v4 compiles object parsers with `new Function` where the runtime allows it and
+// interprets them otherwise; both give the same answer for the same value, so the workflows stay deterministic
+// either way and `jitless` is not needed (test/replay and the workflow tests run it in the sandbox).
 import { z } from 'zod';
 import { functionParamsSchema } from './function-params';
 import { EXECUTION_OUTCOMES, INTERFACE_FUNCTIONS, S360_TICKET_STATUSES, TIXNGO_STATUSES } from '../common/domain';
