@@ -50,19 +50,34 @@ export default tseslint.config(
   {
     // Workflow code runs in Temporal's deterministic sandbox: no Node builtins, no I/O libraries, no project folder
     // that does I/O. Type-only imports are erased, so the activities' types (for proxyActivities) stay allowed.
+    // zod and contract/ are allowed as values: every workflow checks its input and signal arguments against the start
+    // contract's own schemas (workflows/validate.ts), and both are pure (contract/ has its own rule below).
     files: ['workflows/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: [...NODE_BUILTINS, ...IO_PACKAGES, 'zod'].map((name) => ({ name, allowTypeImports: true, message: 'workflow code is deterministic: no I/O' })),
+          paths: [...NODE_BUILTINS, ...IO_PACKAGES].map((name) => ({ name, allowTypeImports: true, message: 'workflow code is deterministic: no I/O' })),
           patterns: [
-            { regex: projectFolders(['activities', 'contract']), caseSensitive: true, allowTypeImports: true, message: 'workflows import activities and contract types only (import type)' },
+            { regex: projectFolders(['activities']), caseSensitive: true, allowTypeImports: true, message: 'workflows import activity types only (import type)' },
             { regex: projectFolders(IO_FOLDERS), caseSensitive: true, message: 'workflow code is deterministic: no module that does I/O' },
           ],
         },
       ],
       'no-restricted-globals': ['error', 'process', 'setTimeout', 'setInterval', 'fetch'],
+    },
+  },
+  {
+    // contract/ runs in the workflow sandbox too (the workflows validate with it): zod and common/ only, no I/O.
+    files: ['contract/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: NODE_BUILTINS.concat(IO_PACKAGES).map((name) => ({ name, message: 'contract/ runs in the workflow sandbox: no I/O' })),
+          patterns: [{ regex: projectFolders(IO_FOLDERS.concat(['activities', 'workflows'])), caseSensitive: true, message: 'contract/ imports only zod, common/ and contract/' }],
+        },
+      ],
     },
   },
   {

@@ -10,6 +10,7 @@
 import { createActivityContext, type ActivityDeps } from './context';
 import { createExecutionActivities } from './executions';
 import { createFanoutActivities } from './fanout';
+import { withS360Failures } from './failures';
 import { createFeedbackActivities } from './feedback';
 import { createInjectionActivities } from './injection';
 import { createLifecycleActivities } from './lifecycle';
@@ -24,7 +25,7 @@ export type { ActivityDeps, ActivityRepository, TixngoClientFactory, TixngoClien
 export function createActivities(deps: ActivityDeps): ActivityGroups {
   const ctx = createActivityContext(deps);
   return {
-    main: {
+    main: withS360Failures({
       // Error e-mails (activities/notify.ts): the same object for every worker, so none can miss the activity.
       ...createNotifyActivities({ repo: deps.repo, mailer: deps.mailer }),
       ...createExecutionActivities(ctx),
@@ -33,7 +34,7 @@ export function createActivities(deps: ActivityDeps): ActivityGroups {
       ...createFeedbackActivities(ctx),
       ...createPrivilegeActivities(ctx),
       ...createLifecycleActivities(ctx),
-    },
-    fanout: createFanoutActivities(ctx),
+    }),
+    fanout: withS360Failures(createFanoutActivities(ctx)),
   };
 }

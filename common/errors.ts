@@ -22,6 +22,14 @@ export const ERR_CONFIG = 'ConfigError';
 /** The run's failure ratio exceeded killRatio. */
 export const ERR_KILL_RATIO = 'KillRatioExceeded';
 
+/**
+ * A workflow input or signal argument outside the start contract (contract/start-contract.ts); the message names
+ * the field. The run fails at once, before any activity (so it takes no execution lock).
+ */
+export const ERR_INVALID_INPUT = 'InvalidInput';
+/** An event, interface, execution or product code asked for by name that S-360 does not have (db NotFoundError). */
+export const ERR_NOT_FOUND = 'NotFound';
+
 /** Another run of the same function on the same interface is still running (one at a time, §3.6). */
 export const ERR_ALREADY_RUNNING = 'FunctionAlreadyRunning';
 
@@ -35,6 +43,8 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   ERR_INVALID_TICKET_DATA,
   ERR_CONFIG,
   ERR_KILL_RATIO,
+  ERR_INVALID_INPUT,
+  ERR_NOT_FOUND,
 ];
 /** TIXNGO did not confirm a deletion within the configured bound. */
 export const ERR_DELETION_NOT_CONFIRMED = 'DeletionNotConfirmed';

@@ -1,12 +1,18 @@
 // The start contract for S-360 (or any Temporal client, in any language): zod schemas of every workflow input,
-// signal, update and result that crosses the boundary. They validate at the edge (CLI, scripts) and generate
-// docs/start-contract.schema.json. Workflow code never imports zod; the assignability checks at the bottom keep
-// these schemas and the TypeScript types of common/lifecycle.ts and common/functions.ts in step.
+// signal, update and result that crosses the boundary. They validate at the edge (CLI, scripts, schedules), inside
+// every workflow at its entry and in its signal handlers (workflows/validate.ts), and generate
+// docs/start-contract.schema.json. The assignability checks at the bottom keep these schemas and the TypeScript
+// types of common/lifecycle.ts and common/functions.ts in step.
+//
+// This module runs in the workflow sandbox, so it stays pure: zod (no I/O; its parsing is a function of the value
+// alone) and common/ only. zod v4 compiles object parsers with `new Function` where the runtime allows it and
+// interprets them otherwise; both give the same answer for the same value, so the workflows stay deterministic
+// either way and `jitless` is not needed (test/replay and the workflow tests run it in the sandbox).
 import { z } from 'zod';
 import { functionParamsSchema } from './function-params';
 import { EXECUTION_OUTCOMES, INTERFACE_FUNCTIONS, S360_TICKET_STATUSES, TIXNGO_STATUSES } from '../common/domain';
-import type { FunctionParams, FunctionRunInput, FunctionRunSummary } from '../common/functions';
-import type { CancelRequest, ControlRequest, PrivilegeLifecycleInput, RetryResult, TicketEvent, TicketLifecycleInput, TicketState } from '../common/lifecycle';
+import type { FunctionParams, FunctionProgress, FunctionRunInput, FunctionRunSummary, InjectionFanoutInput } from '../common/functions';
+import type { CancelRequest, CardEvent, CardState, ControlRequest, PrivilegeLifecycleInput, RetryResult, TicketEvent, TicketLifecycleInput, TicketState } from '../common/lifecycle';
 
 const ms = z.number().int().positive();
 const tixngoStatus = z.enum(TIXNGO_STATUSES);
@@ -25,7 +31,7 @@ export const functionRunInputSchema = z
   .object({
     interfaceName: z.string().min(1).describe('internal name of the S-360 external printing interface'),
     eventCode: z.string().min(1).optional().describe('only tickets of this event/performance code (injection, pushes)'),
-    batchSize: z.number().int().min(1).max(10_000).optional().describe("overrides the interface's batch size for this function"),
+    batchSize: z.number().int('must be a whole number').min(1, 'must be between 1 and 10000').max(10_000, 'must be between 1 and 10000').optional().describe("overrides the interface's batch size for this function"),
     notifySpectator: z.boolean().optional().describe('push cancelled: the "Notify spectator" option (showDeletedTicket rule)'),
     maxPages: z.number().int().positive().optional().describe('feedback: stop after this many pages'),
     params: functionParamsSchema.optional().describe('S-360 function parameters (filters, force/skip lists, date from, ...)'),
@@ -36,18 +42,21 @@ export const functionRunInputSchema = z
 
 export const ticketLifecycleInputSchema = z
   .object({
-    ticketId: z.string().regex(/^\d+$/).describe('S-360 ticket id (also the TIXNGO ticketId)'),
+    ticketId: z.string().regex(/^\d+$/, 'must be an S-360 ticket id (digits)').describe('S-360 ticket id (also the TIXNGO ticketId)'),
     eventCode: z.string().min(1),
     interfaceName: z.string().min(1),
     options: lifecycleOptionsSchema.optional(),
   })
+  .strict()
   .describe('Input of ticketLifecycle (normally started by the functions; S-360 may start it too)');
 
-export const privilegeLifecycleInputSchema = z.object({
-  cardId: z.string().regex(/^\d+$/),
-  productCode: z.string().min(1),
-  interfaceName: z.string().min(1),
-});
+export const privilegeLifecycleInputSchema = z
+  .object({
+    cardId: z.string().regex(/^\d+$/, 'must be an S-360 card id (digits)'),
+    productCode: z.string().min(1),
+    interfaceName: z.string().min(1),
+  })
+  .strict();
 
 export const cancelRequestSchema = z
   .object({
@@ -61,13 +70,15 @@ export const controlRequestSchema = z.object({ at: z.iso.datetime({ offset: true
 
 export const retryResultSchema = z.object({ retried: z.boolean(), step: lifecycleStep.optional(), message: z.string() });
 
+const lifecycleErrorSchema = z.object({ step: lifecycleStep, type: z.string(), message: z.string(), field: z.string().optional(), at: z.string() });
+
 export const ticketStateSchema = z.object({
   step: lifecycleStep,
   s360Status: z.enum(S360_TICKET_STATUSES).optional(),
   tixngoStatus: tixngoStatus.optional(),
   tixngoVersion: z.number().optional(),
   needsAttention: z.boolean(),
-  lastError: z.object({ step: lifecycleStep, type: z.string(), message: z.string(), field: z.string().optional(), at: z.string() }).optional(),
+  lastError: lifecycleErrorSchema.optional(),
   cancelReason: z.string().optional(),
   showDeletedTicket: z.boolean().optional(),
   deletionPolls: z.number(),
@@ -105,6 +116,80 @@ export const ticketEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('control'), at: z.string().optional() }),
 ]);
 
+export const cardEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('injected') }),
+  z.object({ type: z.literal('injectionRejected'), errorType: z.string(), message: z.string(), field: z.string().optional() }),
+]);
+
+// What the workflows themselves accept: the caller's input plus the fields they carry across continue-as-new
+// (progress, state, pending events) or hand each other (injectionFanout). S-360 never sends these; they are
+// checked so that a run continued as new, or started by hand with them, fails cleanly on a wrong one too.
+// Objects the workflows wrote themselves (state, progress) are not strict: a field added by a later version must
+// not fail a run continued as new by it.
+
+const count = z.number().int().nonnegative();
+
+export const functionProgressSchema = z.object({
+  afterId: z.string().optional(),
+  counts: z.object({ processed: count, succeeded: count, failed: count, skipped: count, batches: count, tixngoCalls: count }),
+  failures: z.array(z.object({ itemId: z.string(), type: z.string(), message: z.string(), field: z.string().optional() })),
+  executionId: z.string().optional(),
+  startedAt: z.string(),
+});
+
+export const functionRunWorkflowInputSchema = functionRunInputSchema.extend({
+  progress: functionProgressSchema.optional().describe('carried across continue-as-new; callers leave it out'),
+});
+
+export const ticketLifecycleWorkflowInputSchema = ticketLifecycleInputSchema.extend({
+  state: ticketStateSchema.optional(),
+  pendingEvents: z.array(ticketEventSchema).optional(),
+});
+
+export const cardStateSchema = z.object({
+  step: z.enum(['AWAITING_INJECTION', 'INJECTED']),
+  needsAttention: z.boolean(),
+  lastError: lifecycleErrorSchema.optional(),
+  retries: z.number(),
+  updatedAt: z.string(),
+});
+
+export const privilegeLifecycleWorkflowInputSchema = privilegeLifecycleInputSchema.extend({
+  state: cardStateSchema.optional(),
+  pendingEvents: z.array(cardEventSchema).optional(),
+  options: z.object({ maxHistoryEvents: ms.optional() }).strict().optional(),
+});
+
+export const injectionFanoutInputSchema = z
+  .object({
+    interfaceName: z.string().min(1),
+    executionId: z.string().min(1),
+    lifecycleOptions: lifecycleOptionsSchema.optional(),
+    maxTicketsPerActivity: z.number().int().positive().optional(),
+    afterId: z.string().optional(),
+    done: z.object({ notified: count, closed: count }).optional(),
+  })
+  .strict();
+
+/**
+ * Why a value does not fit a schema, one issue per `;`, each naming its field: `batchSize: must be between 1 and
+ * 10000`, `unknownKey: unknown field`, `input: ...` for the value as a whole. Undefined when it fits. Only reads
+ * the value (a parse's output may differ from its input, e.g. a normalised dateFrom, and the workflows carry what
+ * they were given).
+ */
+export function contractProblem(schema: z.ZodType, value: unknown): string | undefined {
+  const r = schema.safeParse(value);
+  if (r.success) return undefined;
+  return r.error.issues
+    .slice(0, 5)
+    .map((i) => {
+      const at = i.path.map(String).join('.');
+      if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${at ? `${at}.` : ''}${k}: unknown field`).join('; ');
+      return `${at || 'input'}: ${i.message}`;
+    })
+    .join('; ');
+}
+
 /** Everything in one place, for the generated JSON Schema and the README. */
 export const START_CONTRACT = {
   FunctionRunInput: functionRunInputSchema,
@@ -116,6 +201,7 @@ export const START_CONTRACT = {
   ControlRequest: controlRequestSchema,
   RetryResult: retryResultSchema,
   TicketEvent: ticketEventSchema,
+  CardEvent: cardEventSchema,
 };
 
 /** The JSON Schema document (draft 2020-12) of the start contract. */
@@ -140,5 +226,12 @@ const checks: [
   Same<z.infer<typeof ticketEventSchema>, TicketEvent>,
   Same<z.infer<typeof ticketLifecycleInputSchema>, Omit<TicketLifecycleInput, 'state' | 'pendingEvents'>>,
   Same<z.infer<typeof privilegeLifecycleInputSchema>, Omit<PrivilegeLifecycleInput, 'state' | 'pendingEvents' | 'options'>>,
-] = [true, true, true, true, true, true, true, true, true, true];
+  Same<z.infer<typeof functionProgressSchema>, FunctionProgress>,
+  Same<z.infer<typeof functionRunWorkflowInputSchema>, FunctionRunInput>,
+  Same<z.infer<typeof ticketLifecycleWorkflowInputSchema>, TicketLifecycleInput>,
+  Same<z.infer<typeof cardEventSchema>, CardEvent>,
+  Same<z.infer<typeof cardStateSchema>, CardState>,
+  Same<z.infer<typeof privilegeLifecycleWorkflowInputSchema>, PrivilegeLifecycleInput>,
+  Same<z.infer<typeof injectionFanoutInputSchema>, InjectionFanoutInput>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 void checks;

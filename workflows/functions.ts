@@ -28,8 +28,10 @@ import type { InterfaceFunction, ExecutionOutcome } from '../common/domain';
 import { ERR_KILL_RATIO } from '../common/errors';
 import type { FunctionCounts, FunctionProgress, FunctionRunInput, FunctionRunSummary } from '../common/functions';
 import type { TicketEvent } from '../common/lifecycle';
+import { functionRunWorkflowInputSchema } from '../contract/start-contract';
 import { getProgressQuery } from './messages';
 import { activities, continueAsNewDue, extractError, nowIso } from './support';
+import { checkInput } from './validate';
 
 const MAX_REPORTED_FAILURES = 100;
 
@@ -212,6 +214,7 @@ async function startInjectionFanout(ctx: AfterBatchesContext): Promise<string | 
 
 /** Tickets injection: NOT_PRINTED tickets of the interface -> TIXNGO INJECTED, S-360 PRINTED + processed. */
 export async function injectTickets(input: FunctionRunInput): Promise<FunctionRunSummary> {
+  checkInput('injectTickets', functionRunWorkflowInputSchema, input);
   // Ticket workflows of accepted tickets: after the batches (child workflow), so that creating them never slows
   // the injection; rejected tickets are notified at once (their workflow shows NEEDS ATTENTION).
   const deferred = patched(DEFERRED_FANOUT_PATCH);
@@ -240,6 +243,7 @@ export async function injectTickets(input: FunctionRunInput): Promise<FunctionRu
 
 /** Push cancelled: cancelled/invalidated, injected tickets -> TIXNGO DELETION_PENDING (then DELETED). */
 export async function pushCancelled(input: FunctionRunInput): Promise<FunctionRunSummary> {
+  checkInput('pushCancelled', functionRunWorkflowInputSchema, input);
   return runFunction('PUSH_CANCELLED', input, async (ctx) => {
     const res = await ctx.acts.tixngo.pushCancelledBatch({
       interfaceName: ctx.iface.name,
@@ -264,6 +268,7 @@ export async function pushCancelled(input: FunctionRunInput): Promise<FunctionRu
 
 /** Push controlled: tickets controlled at S-360 access control -> TIXNGO CONTROLLED. */
 export async function pushControlled(input: FunctionRunInput): Promise<FunctionRunSummary> {
+  checkInput('pushControlled', functionRunWorkflowInputSchema, input);
   return runFunction('PUSH_CONTROLLED', input, async (ctx) => {
     const res = await ctx.acts.tixngo.pushControlledBatch({ interfaceName: ctx.iface.name, eventCode: ctx.input.eventCode, afterId: ctx.afterId, limit: ctx.limit, executionId: ctx.executionId, params: ctx.input.params });
     notifyTickets(ctx, [
@@ -280,6 +285,7 @@ export async function pushControlled(input: FunctionRunInput): Promise<FunctionR
  * Its workflow id (`feedback-<interface>`) makes a second concurrent run impossible.
  */
 export async function feedbackSync(input: FunctionRunInput): Promise<FunctionRunSummary> {
+  checkInput('feedbackSync', functionRunWorkflowInputSchema, input);
   let pages = input.progress?.counts.batches ?? 0;
   return runFunction('FEEDBACK', input, async (ctx) => {
     const page = await ctx.acts.tixngo.syncFeedbackPage({ interfaceName: ctx.iface.name, limit: ctx.limit, params: ctx.input.params, executionId: ctx.executionId });
@@ -308,6 +314,7 @@ export async function feedbackSync(input: FunctionRunInput): Promise<FunctionRun
 
 /** Privileges injection: NOT_PRINTED membership/season cards -> TIXNGO privilege instances INJECTED, card PRINTED. */
 export async function injectPrivileges(input: FunctionRunInput): Promise<FunctionRunSummary> {
+  checkInput('injectPrivileges', functionRunWorkflowInputSchema, input);
   return runFunction('PRIVILEGES_INJECTION', input, async (ctx) => {
     const res = await ctx.acts.tixngo.injectPrivilegeBatch({ interfaceName: ctx.iface.name, afterId: ctx.afterId, limit: ctx.limit, executionId: ctx.executionId, params: ctx.input.params });
     const items = [

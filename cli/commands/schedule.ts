@@ -23,6 +23,7 @@ import {
   type ScheduleChanges,
 } from '../../temporal/schedules';
 import type { FunctionRunInput } from '../../common/functions';
+import type { Repository } from '../../db/repo';
 import { FUNCTIONS } from '../../temporal/functions';
 import { withClient, withRepo } from '../context';
 import { CliError, intOption, output, table } from '../util';
@@ -84,11 +85,21 @@ function inputFields(o: DefinitionOptions): Partial<FunctionRunInput> {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<FunctionRunInput>;
 }
 
-/** stickToTheHour: the option, else the interface's custom parameter (§4), else true. Also checks the interface exists. */
-async function stickToTheHourOf(config: Config, interfaceName: string, option: boolean | undefined): Promise<boolean> {
+/** Refuses an event code S-360 does not have: every run of the schedule would fail on it. */
+async function checkEventCode(repo: Repository, eventCode: string | undefined): Promise<void> {
+  if (eventCode === undefined) return;
+  if (!(await repo.getPerformanceByCode(eventCode))) throw new CliError(`--event: unknown event code '${eventCode}' (no such event/performance in S-360)`);
+}
+
+/**
+ * stickToTheHour: the option, else the interface's custom parameter (§4), else true. Also checks the interface and
+ * the event code exist.
+ */
+async function stickToTheHourOf(config: Config, interfaceName: string, eventCode: string | undefined, option: boolean | undefined): Promise<boolean> {
   return withRepo(config, async (repo) => {
     const row = await repo.getInterfaceByName(interfaceName);
     if (!row) throw new CliError(`unknown interface '${interfaceName}' (s360-tixngo interface list)`);
+    await checkEventCode(repo, eventCode);
     if (option !== undefined) return option;
     const v: unknown = row.customParams.stickToTheHour;
     return !(v === false || v === 'false');
@@ -166,7 +177,7 @@ export function register(program: Command): void {
       if (o.every !== undefined && o.cron !== undefined) throw new CliError('give --every or --cron, not both');
       const config = loadConfig();
       const scheduleId = scheduleIdOrCli(name, o.interface);
-      const stickToTheHour = await stickToTheHourOf(config, o.interface, bool('--stick-to-the-hour', o.stickToTheHour));
+      const stickToTheHour = await stickToTheHourOf(config, o.interface, o.event, bool('--stick-to-the-hour', o.stickToTheHour));
       await withClient(config, async (client) => {
         const res = await onSchedule(scheduleId, () =>
           upsertFunctionSchedule(
@@ -208,6 +219,7 @@ export function register(program: Command): void {
       note: o.note,
       input: inputFields(o),
     };
+    if (o.event !== undefined) await withRepo(config, (repo) => checkEventCode(repo, o.event));
     await withClient(config, async (client) => {
       const view = await onSchedule(scheduleId, () => updateFunctionSchedule(client, config.TEMPORAL_TASK_QUEUE, scheduleId, changes));
       output(o.json, { result: 'updated', ...view }, () => `updated\n${viewText(view)}`);

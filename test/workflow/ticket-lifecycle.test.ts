@@ -1,7 +1,7 @@
 // Ticket lifecycle workflow on a real Temporal dev server, with stub activities.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ERR_DELETION_NOT_CONFIRMED, ERR_TIXNGO_REJECTED } from '../../common/errors';
 import { ticketWorkflowId } from '../../common/ids';
@@ -28,6 +28,9 @@ async function withWorker<T>(activities: ActivityGroups, fn: (taskQueue: string)
     await running;
   }
 }
+
+/** A ticket id no other test uses; digits, as the start contract requires of an S-360 id. */
+const uniqueTicketId = (): string => `${Date.now()}${randomInt(1_000_000)}`;
 
 async function startTicket(taskQueue: string, input: Omit<TicketLifecycleInput, 'interfaceName' | 'eventCode'>): Promise<WorkflowHandle> {
   return env().client.workflow.start('ticketLifecycle', {
@@ -62,7 +65,7 @@ describe('ticketLifecycle', () => {
       }),
       readTixngoStatus: async () => ({ found: true, tixngoStatus: ++polls < 3 ? 'DELETION_PENDING' : 'DELETED', version: polls }),
     });
-    const id = `t-${randomUUID()}`;
+    const id = uniqueTicketId();
     const final = await withWorker(activities, async (tq) => {
       const h = await startTicket(tq, { ticketId: id, options: fast });
       await h.signal(ticketEventSignal, { type: 'injected' });
@@ -92,7 +95,7 @@ describe('ticketLifecycle', () => {
       readTixngoStatus: async () => ({ found: true, tixngoStatus: confirm ? 'DELETED' : 'DELETION_PENDING' }),
     });
     await withWorker(activities, async (tq) => {
-      const id = `t-${randomUUID()}`;
+      const id = uniqueTicketId();
       const h = await startTicket(tq, { ticketId: id, options: { ...fast, deletionConfirmTimeoutMs: 600 } });
       await h.signal(ticketEventSignal, { type: 'injected' });
       await h.signal(ticketEventSignal, { type: 'cancelPushed', tixngoStatus: 'DELETION_PENDING', reason: 'REPRINT', s360Status: 'INVALIDATED' });
@@ -129,7 +132,7 @@ describe('ticketLifecycle', () => {
   test('retry with nothing to retry says so', async () => {
     const { activities } = stubActivities();
     await withWorker(activities, async (tq) => {
-      const h = await startTicket(tq, { ticketId: `t-${randomUUID()}` });
+      const h = await startTicket(tq, { ticketId: uniqueTicketId() });
       await h.signal(ticketEventSignal, { type: 'injected' });
       await waitForState(h, (s) => s.step === 'INJECTED', 'INJECTED');
       // Refused by the update's validator: the caller gets the reason, the history gets nothing.
@@ -149,7 +152,7 @@ describe('ticketLifecycle', () => {
           : { selected: 1, rejected: [{ itemId: i.itemIds![0]!, eventCode: 'E1', type: ERR_TIXNGO_REJECTED, message: 'still bad', field: 'spectatorDetails.email' }], skipped: 0, done: true, tixngoCalls: 1, accepted: [] },
     });
     await withWorker(activities, async (tq) => {
-      const id = `t-${randomUUID()}`;
+      const id = uniqueTicketId();
       const h = await startTicket(tq, { ticketId: id });
       await h.signal(ticketEventSignal, { type: 'injectionRejected', errorType: ERR_TIXNGO_REJECTED, message: `ticket ${id}: spectatorDetails.email is required`, field: 'spectatorDetails.email' });
       const s1 = await waitForState(h, (s) => s.needsAttention, 'needs attention');
@@ -174,7 +177,7 @@ describe('ticketLifecycle', () => {
   test('long-lived: continues as new before history grows, keeping its state and pending events', async () => {
     const { activities } = stubActivities();
     await withWorker(activities, async (tq) => {
-      const id = `t-${randomUUID()}`;
+      const id = uniqueTicketId();
       const h = await startTicket(tq, { ticketId: id, options: { maxHistoryEvents: 20 } });
       const firstRun = (await h.describe()).runId;
       await h.signal(ticketEventSignal, { type: 'injected' });
