@@ -96,6 +96,7 @@ export const functionRunSummarySchema = z.object({
   succeeded: z.number(),
   failed: z.number(),
   skipped: z.number(),
+  unknown: z.number().optional().describe('feedback: tickets of the feed S-360 does not know (logged, outcome unchanged)'),
   waiting: z.number().optional().describe('injection: tickets waiting for mandatory holder fields (no error, outcome unchanged)'),
   batches: z.number(),
   tixngoCalls: z.number(),
@@ -131,7 +132,7 @@ const count = z.number().int().nonnegative();
 
 export const functionProgressSchema = z.object({
   afterId: z.string().optional(),
-  counts: z.object({ processed: count, succeeded: count, failed: count, skipped: count, batches: count, tixngoCalls: count }),
+  counts: z.object({ processed: count, succeeded: count, failed: count, skipped: count, unknown: count.optional(), waiting: count.optional(), batches: count, tixngoCalls: count }),
   failures: z.array(z.object({ itemId: z.string(), type: z.string(), message: z.string(), field: z.string().optional() })),
   executionId: z.string().optional(),
   startedAt: z.string(),
