@@ -2,7 +2,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { ERR_CONFIG, ERR_INVALID_INPUT, ERR_NOT_FOUND, ERR_TIXNGO_TRANSIENT } from '../common/errors';
 import { NotFoundError, ValidationError } from '../db/validation';
-import { TixngoConfigError, TixngoError } from '../tixngo/client';
+import { TixngoConfigError, TixngoError } from '../tixngo/errors';
 
 /**
  * The non-retryable failure of an S-360 error that no retry can fix, else undefined: something asked for by name

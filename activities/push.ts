@@ -3,7 +3,8 @@
 import type { S360TicketStatus } from '../common/domain';
 import type { InterfaceRow, PushedItem, TicketPayloadRow } from '../db/types';
 import type { z } from 'zod';
-import type { BulkResult, TicketOutcome } from '../tixngo/client';
+import type { BulkResult } from '../tixngo/call-helpers';
+import type { TicketOutcome } from '../tixngo/client';
 import { controlledItemSchema, deleteItemSchema, type ControlledItem, type DeleteItem } from '../tixngo/contract';
 import {
   acceptedEarlier,

@@ -17,19 +17,7 @@ import { inspect } from 'node:util';
 import fetch, { type Response } from 'node-fetch';
 import type { z } from 'zod';
 import {
-  ERR_CONFIG,
-  ERR_TIXNGO_BAD_RESPONSE,
-  ERR_TIXNGO_CONFLICT,
-  ERR_TIXNGO_NOT_FOUND,
-  ERR_TIXNGO_RATE_LIMITED,
-  ERR_TIXNGO_REJECTED,
-  ERR_TIXNGO_TRANSIENT,
-  ERR_TIXNGO_UNAUTHORIZED,
-} from '../common/errors';
-import {
-  MAX_BATCH_ITEMS,
   OPERATION_METHODS,
-  ORGANIZER_PATHS,
   buildEndpoints,
   controlledItemSchema,
   deleteItemSchema,
@@ -43,7 +31,6 @@ import {
   injectionTicketIdentitySchema,
   injectionTicketSchema,
   injectPrivilegesResponseSchema,
-  issuesToItemErrors,
   bulkTicketResponseSchema,
   privilegeDefinitionSchema,
   privilegeInstanceInputSchema,
@@ -67,109 +54,21 @@ import {
   type SearchTicketsResponse,
   type TicketItemResult,
 } from './contract';
-
-// ---------------------------------------------------------------------------------------------
-// Errors
-// ---------------------------------------------------------------------------------------------
-
-export const TIXNGO_ERROR_KINDS = ['transient', 'rate-limited', 'rejected', 'unauthorized', 'not-found', 'conflict', 'bad-response', 'redirect'] as const;
-export type TixngoErrorKind = (typeof TIXNGO_ERROR_KINDS)[number];
-
-const ERROR_TYPES: Record<TixngoErrorKind, string> = {
-  transient: ERR_TIXNGO_TRANSIENT,
-  'rate-limited': ERR_TIXNGO_RATE_LIMITED,
-  rejected: ERR_TIXNGO_REJECTED,
-  unauthorized: ERR_TIXNGO_UNAUTHORIZED,
-  'not-found': ERR_TIXNGO_NOT_FOUND,
-  conflict: ERR_TIXNGO_CONFLICT,
-  'bad-response': ERR_TIXNGO_BAD_RESPONSE,
-  // A redirect means the configured URL is not the API's own address: a person fixes the interface URL.
-  redirect: ERR_CONFIG,
-};
-
-export interface TixngoItemError {
-  ticketId?: string;
-  field?: string;
-  message: string;
-}
-
-export interface TixngoErrorInit {
-  httpStatus?: number;
-  retryAfterMs?: number;
-  itemErrors?: TixngoItemError[];
-  /** Client operation, e.g. `injectTickets`. */
-  operation?: string;
-}
-
-/** A failed call to TIXNGO. Carries no request data, headers or credentials. */
-export class TixngoError extends Error {
-  override name = 'TixngoError';
-  readonly kind: TixngoErrorKind;
-  readonly httpStatus?: number;
-  readonly retryAfterMs?: number;
-  readonly itemErrors?: TixngoItemError[];
-  readonly operation?: string;
-
-  constructor(kind: TixngoErrorKind, message: string, init: TixngoErrorInit = {}) {
-    super(message);
-    this.kind = kind;
-    if (init.httpStatus !== undefined) this.httpStatus = init.httpStatus;
-    if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
-    if (init.itemErrors !== undefined) this.itemErrors = init.itemErrors;
-    if (init.operation !== undefined) this.operation = init.operation;
-  }
-
-  /** The common/errors.ts constant for this kind (ApplicationFailure.type, retry policies). */
-  get errorType(): string {
-    return ERROR_TYPES[this.kind];
-  }
-
-  /** Whether retrying the same call later can help. */
-  get retryable(): boolean {
-    return this.kind === 'transient' || this.kind === 'rate-limited' || this.kind === 'bad-response';
-  }
-
-  toJSON(): Record<string, unknown> {
-    return {
-      name: this.name,
-      kind: this.kind,
-      errorType: this.errorType,
-      message: this.message,
-      httpStatus: this.httpStatus,
-      retryAfterMs: this.retryAfterMs,
-      itemErrors: this.itemErrors,
-      operation: this.operation,
-    };
-  }
-}
-
-/** Bad client options (URL, login, key, header name, timeout). Never echoes the key. */
-export class TixngoConfigError extends Error {
-  override name = 'TixngoConfigError';
-  readonly errorType = ERR_CONFIG;
-}
-
-/** Error kind for a non-2xx HTTP status. */
-export function errorKindForStatus(status: number): TixngoErrorKind {
-  if (status === 429) return 'rate-limited';
-  if (status === 401 || status === 403) return 'unauthorized';
-  if (status === 404) return 'not-found';
-  if (status === 409) return 'conflict';
-  if (status === 408 || status >= 500) return 'transient';
-  if (status >= 400) return 'rejected';
-  return 'bad-response';
-}
-
-/** Retry-After as milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const v = value.trim();
-  if (v === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
-  const at = Date.parse(v);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
-}
+import { TixngoConfigError, TixngoError, errorKindForStatus, parseRetryAfter, type TixngoErrorInit, type TixngoItemError } from './errors';
+import {
+  cancelled,
+  checkBatchSize,
+  checkResultOrder,
+  idOf,
+  isRecord,
+  partition,
+  pathTemplate,
+  redirectError,
+  snippet,
+  summarize,
+  validateRequest,
+  type BulkResult,
+} from './call-helpers';
 
 // ---------------------------------------------------------------------------------------------
 // Options and results
@@ -196,12 +95,6 @@ export interface TixngoClientOptions {
 export type TicketOutcome = TicketItemResult & { local?: boolean };
 export type PrivilegeOutcome = PrivilegeItemResult & { local?: boolean };
 
-export interface BulkResult<R> {
-  /** One result per input item, in input order. */
-  results: R[];
-  accepted: number;
-  rejected: number;
-}
 export interface InjectTicketsResult extends BulkResult<TicketOutcome> {
   eventsCreated: string[];
 }
@@ -516,106 +409,4 @@ export class TixngoClient {
     if (itemErrors) init.itemErrors = itemErrors;
     return new TixngoError(kind, message, init);
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-// ---------------------------------------------------------------------------------------------
-
-function pathTemplate(op: Operation, endpoints: Endpoints): string {
-  const base = new URL(endpoints.organizerBase).pathname;
-  return `${base}${ORGANIZER_PATHS[op]}`;
-}
-
-/** Names the target's host only: a Location's path or query may carry tokens. */
-function redirectError(op: Operation, label: string, res: Response): TixngoError {
-  const location = res.headers.get('location');
-  let target = 'no usable Location';
-  if (location) {
-    try {
-      target = `to host ${new URL(location, res.url).host}`;
-    } catch {
-      // unparseable Location: say so, without echoing it
-    }
-  }
-  return new TixngoError(
-    'redirect',
-    `${label}: HTTP ${res.status} redirect ${target} refused (redirects are not followed: the interface URL must be the API's final address)`,
-    { operation: op, httpStatus: res.status },
-  );
-}
-
-function cancelled(signal: AbortSignal, label: string): Error {
-  // Temporal sets the reason to a CancelledFailure: rethrow it so the activity reports a cancellation.
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  return new TixngoError('transient', `${label}: cancelled by the caller`);
-}
-
-function snippet(text: string, max = 300): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > max ? `${t.slice(0, max)}…` : t;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function idOf(item: unknown, key: string, index: number): string {
-  if (isRecord(item) && typeof item[key] === 'string' && item[key] !== '') return item[key];
-  return `#${index}`;
-}
-
-function checkBatchSize(operation: string, n: number): void {
-  if (n > MAX_BATCH_ITEMS) {
-    throw new TixngoError('rejected', `${operation}: ${n} items in one call, at most ${MAX_BATCH_ITEMS} are allowed; split the batch`, { operation });
-  }
-}
-
-function validateRequest<S extends z.ZodType>(operation: string, schema: S, value: unknown): z.output<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    throw new TixngoError('rejected', `${operation}: invalid request: ${formatIssues(r.error)}`, {
-      operation,
-      itemErrors: issuesToItemErrors(r.error),
-    });
-  }
-  return r.data;
-}
-
-function partition<S extends z.ZodType, R>(
-  items: readonly unknown[],
-  schema: S,
-  id: (item: unknown, index: number) => string,
-  reject: (id: string, errors: { field?: string; message: string }[]) => R,
-): { toSend: { index: number; value: z.output<S> }[]; results: (R | undefined)[] } {
-  const toSend: { index: number; value: z.output<S> }[] = [];
-  const results: (R | undefined)[] = new Array<R | undefined>(items.length);
-  items.forEach((item, index) => {
-    const r = schema.safeParse(item);
-    if (r.success) toSend.push({ index, value: r.data });
-    else results[index] = reject(id(item, index), issuesToItemErrors(r.error));
-  });
-  return { toSend, results };
-}
-
-function checkResultOrder(operation: string, sent: readonly string[], got: readonly string[]): void {
-  if (sent.length !== got.length) {
-    throw new TixngoError('bad-response', `TIXNGO ${operation}: response does not match the contract: results: expected ${sent.length} results (one per item), got ${got.length}`, {
-      operation,
-    });
-  }
-  for (let i = 0; i < sent.length; i++) {
-    if (sent[i] !== got[i]) {
-      throw new TixngoError('bad-response', `TIXNGO ${operation}: response does not match the contract: results.${i}: expected the result of ${sent[i]}, got ${got[i]}`, {
-        operation,
-      });
-    }
-  }
-}
-
-function summarize<R extends { outcome: 'ACCEPTED' | 'REJECTED' }>(results: R[]): BulkResult<R> {
-  let accepted = 0;
-  for (const r of results) if (r.outcome === 'ACCEPTED') accepted++;
-  return { results, accepted, rejected: results.length - accepted };
 }

@@ -7,7 +7,8 @@ import { inspect } from 'node:util';
 import fetch from 'node-fetch';
 import { startSimulator, type Simulator } from '../../simulator/server';
 import { sampleTicket, samplePrivilege } from '../../simulator/fixtures';
-import { TixngoClient, TixngoConfigError, TixngoError, type TixngoClientOptions } from '../../tixngo/client';
+import { TixngoClient, type TixngoClientOptions } from '../../tixngo/client';
+import { TixngoConfigError, TixngoError } from '../../tixngo/errors';
 import {
   ERR_TIXNGO_BAD_RESPONSE,
   ERR_TIXNGO_CONFLICT,

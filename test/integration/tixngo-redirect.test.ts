@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { sampleTicket } from '../../simulator/fixtures';
-import { TixngoClient, TixngoError } from '../../tixngo/client';
+import { TixngoClient } from '../../tixngo/client';
+import { TixngoError } from '../../tixngo/errors';
 import { toFailure } from '../../activities/failures';
 import { ERR_CONFIG } from '../../common/errors';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { ERR_CONFIG, ERR_TIXNGO_CONFLICT, ERR_TIXNGO_REJECTED, ERR_TIXNGO_TRANSIENT, ERR_TIXNGO_UNAUTHORIZED } from '../../common/errors';
-import { TixngoError } from '../../tixngo/client';
+import { TixngoError } from '../../tixngo/errors';
 import { tixngoClientFactory } from '../../workers/worker';
 import { API_KEY, IFACE, activitiesWith, activityEnv, fakeRepo, fakeTixngo, ticket } from '../helpers/activity-fakes';
 

@@ -19,7 +19,7 @@ import {
   ticketStateSchema,
   type InjectionTicketInput,
 } from '../../tixngo/contract';
-import { TixngoError, errorKindForStatus, parseRetryAfter } from '../../tixngo/client';
+import { TixngoError, errorKindForStatus, parseRetryAfter } from '../../tixngo/errors';
 import * as errors from '../../common/errors';
 import { sampleTicket, samplePrivilege } from '../../simulator/fixtures';
 
