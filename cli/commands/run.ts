@@ -136,7 +136,9 @@ export function register(program: Command): void {
           if (summary.outcome === 'ERROR') process.exitCode = 1;
         } catch (err) {
           if (err instanceof WorkflowFailedError) {
-            const message = err.cause?.message ?? err.message;
+            const failed = err.cause?.message ?? err.message;
+            // Another run of the function (a scheduled one: its id differs) held the S-360 lock: say how to stop it.
+            const message = /already running/.test(failed) ? `${failed}. To stop it: ${stopCommand(name, opts.interface)}` : failed;
             output(opts.json, { ...run, outcome: 'FAILED', error: message }, () => `${name} on interface ${opts.interface}: FAILED\n  ${message}`);
             process.exitCode = 1;
             return;
