@@ -2,20 +2,47 @@
 // these helpers; the with* forms always close what they opened.
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import type { Config } from '../config';
-import { closeDb, createDb } from '../db/connection';
+import { maskUrl, type Config } from '../config';
+import { closeDb, createDb, DatabaseConnectionError, findEmbeddedServer } from '../db/connection';
 import { migrationStatus } from '../db/migrate';
 import { createRepository, type Repository } from '../db/repo';
 import { connectClient } from '../temporal/connection';
 import { CliError, toCliError } from './util';
+
+/**
+ * Which DATA_DIR an embedded-database command used, and whether a `dev` serves the database there: a CLI started
+ * from another folder (or with another DATA_DIR) than the running `dev` otherwise opens an empty database of its own.
+ */
+function dataDirNote(config: Config): string {
+  const served = findEmbeddedServer(config.dataDir);
+  return `DATA_DIR=${config.dataDir} (${served ? `served by dev process ${served.pid}` : 'no dev running there'})`;
+}
+
+/** The database the command talks to, for messages: never with a password. */
+function databaseLabel(config: Config): string {
+  if (config.DATABASE_URL) return `S-360 database at ${maskUrl(config.DATABASE_URL)}`;
+  return `S-360 embedded database of ${dataDirNote(config)}`;
+}
 
 /** Opens the configuration's S-360 database; the caller closes it (closeDb). A failure is a one-line CliError. */
 export async function openDatabase(config: Config): Promise<Knex> {
   try {
     return await createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
   } catch (err) {
+    if (err instanceof DatabaseConnectionError && !config.DATABASE_URL) throw new CliError(`${err.message}; ${dataDirNote(config)}`);
     throw toCliError(err);
   }
+}
+
+/** PostgreSQL's undefined_table: a query ran on a database without the table, that is, not (fully) migrated. */
+const isUndefinedTable = (err: unknown): boolean => (err as { code?: unknown } | undefined)?.code === '42P01';
+
+/** The one line that says why a query found no table: no schema at all, or pending migrations. */
+async function schemaProblem(knex: Knex, config: Config): Promise<CliError | undefined> {
+  const { applied, pending } = await migrationStatus(knex).catch(() => ({ applied: [] as string[], pending: [] as string[] }));
+  if (applied.length === 0) return new CliError(`${databaseLabel(config)} has no schema: run \`s360-tixngo db migrate\``);
+  if (pending.length > 0) return new CliError(`${databaseLabel(config)} has ${pending.length} pending migration(s): run \`s360-tixngo db migrate\``);
+  return undefined;
 }
 
 export interface DatabaseOptions {
@@ -28,11 +55,12 @@ export async function withDatabase<T>(config: Config, fn: (knex: Knex) => Promis
   const knex = await openDatabase(config);
   try {
     if (opts.requireMigrated) {
-      const { pending } = await migrationStatus(knex);
-      if (pending.length > 0) throw new CliError(`the database has ${pending.length} pending migration(s): run \`s360-tixngo db migrate\` first`);
+      const problem = await schemaProblem(knex, config);
+      if (problem) throw problem;
     }
     return await fn(knex);
   } catch (err) {
+    if (isUndefinedTable(err)) throw (await schemaProblem(knex, config)) ?? toCliError(err);
     throw toCliError(err);
   } finally {
     await closeDb(knex);

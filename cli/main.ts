@@ -1,14 +1,30 @@
 // The `s360-tixngo` command line. Each command lives in cli/commands/<name>.ts and registers itself here.
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
 import { CliError } from './util';
 import { ConfigError } from '../config';
 import { registerCommands } from './commands';
+
+/** The package version, read at run time: the CLI runs from its sources (tsx) or from a build next to package.json. */
+function packageVersion(): string {
+  for (const dir of [path.resolve(__dirname, '..'), path.resolve(__dirname, '../..')]) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 's360-tixngo' && pkg.version) return pkg.version;
+    } catch {
+      // not there: try the next candidate
+    }
+  }
+  return 'unknown';
+}
 
 export function buildProgram(): Command {
   const program = new Command();
   program
     .name('s360-tixngo')
     .description('Durable bridge between SecuTix 360 (S-360) and the TIXNGO mobile wallet, on Temporal')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .enablePositionalOptions();
   registerCommands(program);

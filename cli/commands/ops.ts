@@ -1,17 +1,18 @@
 // Operator and S-360-side commands: ticket list/show/retry, s360 cancel/reprint/control, failures, reconcile.
 import type { Command } from 'commander';
+import { SingleBar } from 'cli-progress';
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { S360_TICKET_STATUSES, type S360TicketStatus } from '../../common/domain';
 import { cardWorkflowId, ticketWorkflowId } from '../../common/ids';
 import { loadConfig } from '../../config';
 import { RefusedError } from '../../db/validation';
 import { loadSecretKey } from '../../config/secrets';
-import { reconcileEvent } from '../../ops/reconcile';
+import { reconcileInterface } from '../../ops/reconcile';
 import type { RetryResult, TicketState } from '../../common/lifecycle';
 import { getStateQuery, requestRetryUpdate } from '../../workflows/messages';
 import { ERR_NOTHING_TO_RETRY } from '../../common/errors';
 import { withClient, withRepo } from '../context';
-import { CliError, output, table } from '../util';
+import { CliError, intOption, output, table } from '../util';
 
 function ids(values: string[]): string[] {
   const out = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
@@ -19,24 +20,69 @@ function ids(values: string[]): string[] {
   return out;
 }
 
+interface Refusal {
+  id: string;
+  reason: string;
+}
+
+/** Every requested id that was not changed, once each, with why. */
+function refusals(requested: readonly string[], changed: readonly string[], why: (id: string) => string): Refusal[] {
+  const done = new Set(changed);
+  return [...new Set(requested)].filter((id) => !done.has(id)).map((id) => ({ id, reason: why(id) }));
+}
+
+function alreadyText(t: { status: S360TicketStatus; invalidationReason: string | null }): string {
+  return `already ${t.status}${t.invalidationReason ? ` (${t.invalidationReason})` : ''}`;
+}
+
+/** What a box-office change did; a refused id makes the command fail (exit 1) after the others were changed. */
+function reportChanges(json: boolean | undefined, changed: string[], refused: Refusal[], done: string): void {
+  output(json, { changed, refused }, () => [`${changed.length} ticket(s) ${done}`, ...refused.map((r) => `  refused ${r.id}: ${r.reason}`)].join('\n'));
+  if (refused.length > 0) {
+    if (!json) process.stderr.write(`error: ${refused.length} ticket(s) refused: ${refused.map((r) => r.id).join(', ')}\n`);
+    process.exitCode = 1;
+  }
+}
+
 export function register(program: Command): void {
   const ticket = program.command('ticket').description('Inspect and retry tickets');
 
   ticket
     .command('list')
-    .description('Tickets of an event with their S-360 and mobile (TIXNGO) status')
+    .description('Tickets of an event with their S-360 and mobile (TIXNGO) status, and how many match')
     .requiredOption('--event <code>', 'event/performance code')
     .option('--status <status>', `S-360 status: ${S360_TICKET_STATUSES.join(', ')}`)
     .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10), 100)
     .option('--after <id>', 'only tickets with a larger id (paging)')
+    .option('--count', 'only the number of tickets per S-360 status')
     .option('--json', 'print JSON')
-    .action(async (opts: { event: string; status?: string; limit: number; after?: string; json?: boolean }) => {
+    .action(async (opts: { event: string; status?: string; limit: number; after?: string; count?: boolean; json?: boolean }) => {
       if (opts.status && !(S360_TICKET_STATUSES as readonly string[]).includes(opts.status)) {
         throw new CliError(`--status must be one of ${S360_TICKET_STATUSES.join(', ')}`);
       }
+      const status = opts.status as S360TicketStatus | undefined;
       const config = loadConfig();
-      const rows = await withRepo(config, (repo) => repo.listTickets({ eventCode: opts.event, status: opts.status as S360TicketStatus | undefined, limit: opts.limit, afterId: opts.after }));
-      output(opts.json, rows, () => table(rows.map((r) => ({ id: r.id, status: r.status, mobile: r.mobileStatus, seat: [r.block, r.row, r.seat].filter(Boolean).join('/'), category: r.category }))));
+      const { rows, counts } = await withRepo(config, async (repo) => {
+        const counts = await repo.countTicketsByStatus(opts.event);
+        return { counts, rows: opts.count ? [] : await repo.listTickets({ eventCode: opts.event, status, limit: opts.limit, afterId: opts.after }) };
+      });
+      const matching = status ? counts[status] : Object.values(counts).reduce((a, b) => a + b, 0);
+      if (opts.count) {
+        const shown = status ? { [status]: counts[status] } : counts;
+        output(opts.json, { eventCode: opts.event, total: matching, byStatus: shown }, () =>
+          [`${matching} ticket(s) of event ${opts.event}${status ? ` ${status}` : ''}`, ...Object.entries(shown).map(([k, n]) => `  ${k.padEnd(12)} ${n}`)].join('\n'),
+        );
+        return;
+      }
+      output(opts.json, rows, () => {
+        const what = `ticket(s) of event ${opts.event}${status ? ` ${status}` : ''}`;
+        const last = rows.at(-1);
+        const footer =
+          rows.length < matching
+            ? `showing ${rows.length} of ${matching} ${what}${last && rows.length === opts.limit ? ` (next page: --after ${last.id})` : ''}`
+            : `${matching} ${what}`;
+        return `${table(rows.map((r) => ({ id: r.id, status: r.status, mobile: r.mobileStatus, seat: [r.block, r.row, r.seat].filter(Boolean).join('/'), category: r.category })))}\n${footer}`;
+      });
     });
 
   ticket
@@ -109,8 +155,15 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (values: string[], opts: { reason?: string; invalidate?: boolean; json?: boolean }) => {
       const config = loadConfig();
-      const changed = await withRepo(config, (repo) => repo.cancelTickets(ids(values), opts.reason ?? null, opts.invalidate ? 'INVALIDATED' : 'CANCELLED'));
-      output(opts.json, { changed }, () => `${changed.length} ticket(s) ${opts.invalidate ? 'invalidated' : 'cancelled'} in S-360`);
+      const target = opts.invalidate ? 'INVALIDATED' : 'CANCELLED';
+      const reason = opts.reason ?? null;
+      const requested = ids(values);
+      const { changed, refused } = await withRepo(config, async (repo) => {
+        const before = await repo.ticketStatuses(requested);
+        const changed = await repo.cancelTickets(requested.filter((id) => before.has(id)), reason, target);
+        return { changed, refused: refusals(requested, changed, (id) => (before.has(id) ? alreadyText(before.get(id)!) : 'unknown in S-360')) };
+      });
+      reportChanges(opts.json, changed, refused, `${opts.invalidate ? 'invalidated' : 'cancelled'} in S-360`);
     });
   s360
     .command('reprint')
@@ -151,8 +204,20 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (values: string[], opts: { json?: boolean }) => {
       const config = loadConfig();
-      const changed = await withRepo(config, (repo) => repo.controlTickets(ids(values), new Date()));
-      output(opts.json, { changed }, () => `${changed.length} ticket(s) controlled in S-360`);
+      const requested = ids(values);
+      const { changed, refused } = await withRepo(config, async (repo) => {
+        const before = await repo.ticketStatuses(requested);
+        const whyNot = (id: string): string | undefined => {
+          const t = before.get(id);
+          if (!t) return 'unknown in S-360';
+          if (t.status === 'NOT_PRINTED') return 'not injected (NOT_PRINTED): there is no wallet ticket to control';
+          if (t.status !== 'PRINTED') return alreadyText(t);
+          return undefined;
+        };
+        const changed = await repo.controlTickets(requested.filter((id) => whyNot(id) === undefined), new Date());
+        return { changed, refused: refusals(requested, changed, (id) => whyNot(id) ?? 'changed by someone else meanwhile') };
+      });
+      reportChanges(opts.json, changed, refused, 'controlled in S-360');
     });
 
   program
@@ -172,24 +237,44 @@ export function register(program: Command): void {
 
   program
     .command('reconcile')
-    .description('Every ticket whose S-360 status and TIXNGO state disagree (exit code 1 when any do)')
-    .requiredOption('--event <code>', 'event/performance code')
+    .description('Every ticket whose S-360 status and TIXNGO state disagree, for one event or every event of the interface (exit code 1 when any do)')
+    .option('--event <code>', 'only this event/performance code (default: every event of the interface)')
     .option('--interface <name>', 'interface name', 'demo')
+    .option('--page-size <n>', 'tickets per S-360 page and TIXNGO read', intOption('--page-size', 1, 1000), 1000)
     .option('--json', 'print JSON')
-    .action(async (opts: { event: string; interface: string; json?: boolean }) => {
+    .action(async (opts: { event?: string; interface: string; pageSize: number; json?: boolean }) => {
       const config = loadConfig();
-      const report = await withRepo(config, (repo) =>
-        reconcileEvent({
-          repo,
-          secretKey: loadSecretKey(config),
-          interfaceName: opts.interface,
-          eventCode: opts.event,
-          tixngo: { auth: config.TIXNGO_AUTH, keyHeader: config.TIXNGO_KEY_HEADER, timeoutMs: config.TIXNGO_TIMEOUT_MS },
-        }),
-      );
-      output(opts.json, report, () =>
-        [`checked ${report.checked} ticket(s) of event ${report.eventCode}: ${report.divergences.length} divergence(s)`, ...report.divergences.slice(0, 50).map((d) => `  ${d.ticketId}: ${d.problem}`)].join('\n'),
-      );
-      if (report.divergences.length) process.exitCode = 1;
+      const bar = !opts.json && process.stderr.isTTY === true ? new SingleBar({ format: ' {bar} {value}/{total} tickets | {divergences} divergence(s)', hideCursor: true, clearOnComplete: true }) : undefined;
+      let started = false;
+      const report = await withRepo(config, async (repo) => {
+        try {
+          return await reconcileInterface({
+            repo,
+            secretKey: loadSecretKey(config),
+            interfaceName: opts.interface,
+            eventCode: opts.event,
+            pageSize: opts.pageSize,
+            tixngo: { auth: config.TIXNGO_AUTH, keyHeader: config.TIXNGO_KEY_HEADER, timeoutMs: config.TIXNGO_TIMEOUT_MS },
+            onProgress: (p) => {
+              if (!bar) return;
+              if (!started) bar.start(p.total, 0, { divergences: 0 });
+              started = true;
+              bar.setTotal(p.total);
+              bar.update(p.checked, { divergences: p.divergences });
+            },
+          });
+        } finally {
+          if (started) bar?.stop();
+        }
+      });
+      output(opts.json, report, () => {
+        const scope = report.eventCode ? `event ${report.eventCode}` : `every event (${report.events.length})`;
+        const lines = [`checked ${report.checked} ticket(s) of interface ${report.interfaceName}, ${scope}: ${report.divergenceCount} divergence(s)`];
+        if (!report.eventCode) for (const e of report.events) lines.push(`  event ${e.eventCode}: ${e.checked} checked, ${e.divergences} divergence(s)`);
+        for (const d of report.divergences.slice(0, 50)) lines.push(`  ${d.ticketId}${report.eventCode ? '' : ` (${d.eventCode})`}: ${d.problem}`);
+        if (report.divergenceCount > 50) lines.push(`  ... ${report.divergenceCount - 50} more (--json lists up to ${report.divergences.length})`);
+        return lines.join('\n');
+      });
+      if (report.divergenceCount > 0) process.exitCode = 1;
     });
 }

@@ -5,10 +5,21 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { loadConfig } from '../../config';
 import type { FunctionRunInput, FunctionRunSummary } from '../../common/functions';
 import { getProgressQuery } from '../../workflows/messages';
-import { withClient } from '../context';
+import { withClient, withRepo } from '../context';
 import { CliError, dateFromOption, intOption, output, ticketRefsOption } from '../util';
 import { functionRunInputSchema } from '../../contract/start-contract';
-import { FUNCTIONS, FunctionAlreadyRunningError, UnknownFunctionError, startFunction, type StartedRun } from '../../temporal/functions';
+import {
+  FUNCTIONS,
+  FunctionAlreadyRunningError,
+  UnknownFunctionError,
+  runningFunctionWorkflows,
+  startFunction,
+  stopCommand,
+  stopFunctionRun,
+  whyStuck,
+  type StartedRun,
+  type StopResult,
+} from '../../temporal/functions';
 
 /** Waits for a run's result, with a progress bar on a terminal. */
 export async function waitForRun(client: Client, run: StartedRun, showProgress: boolean): Promise<FunctionRunSummary> {
@@ -48,8 +59,21 @@ export function summaryText(s: FunctionRunSummary): string {
   return lines.join('\n');
 }
 
+function stopText(r: StopResult, waitSeconds: number): string {
+  switch (r.result) {
+    case 'cancelled':
+      return `${r.workflowId}: cancelled`;
+    case 'terminated':
+      return `${r.workflowId}: terminated`;
+    case 'ended':
+      return `${r.workflowId}: already ended (${r.status})`;
+    case 'cancel-requested':
+      return `${r.workflowId}: cancellation requested, still running after ${waitSeconds} s (a failing workflow task never sees it): terminate it with --force`;
+  }
+}
+
 export function register(program: Command): void {
-  program
+  const run = program
     .command('run')
     .description('Start an interface function as S-360 would: inject | feedback | push-cancelled | push-controlled | inject-privileges')
     .argument('<function>', Object.keys(FUNCTIONS).join(' | '))
@@ -94,8 +118,12 @@ export function register(program: Command): void {
         );
         if (!parsed.success) throw new CliError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
         const input: FunctionRunInput = parsed.data;
-        const run = await startFunction(client, config.TEMPORAL_TASK_QUEUE, name, input).catch((err: unknown) => {
-          if (err instanceof UnknownFunctionError || err instanceof FunctionAlreadyRunningError) throw new CliError(err.message);
+        const run = await startFunction(client, config.TEMPORAL_TASK_QUEUE, name, input).catch(async (err: unknown) => {
+          if (err instanceof UnknownFunctionError) throw new CliError(err.message);
+          if (err instanceof FunctionAlreadyRunningError) {
+            const why = await whyStuck(client, err.workflowId).catch(() => undefined);
+            throw new CliError(`${err.message}${why ? `. It looks stuck: ${why}` : ''}. To stop it: ${stopCommand(name, input.interfaceName)} (--force terminates it)`);
+          }
           throw err;
         });
         if (!opts.wait) {
@@ -108,7 +136,9 @@ export function register(program: Command): void {
           if (summary.outcome === 'ERROR') process.exitCode = 1;
         } catch (err) {
           if (err instanceof WorkflowFailedError) {
-            const message = err.cause?.message ?? err.message;
+            const failed = err.cause?.message ?? err.message;
+            // Another run of the function (a scheduled one: its id differs) held the S-360 lock: say how to stop it.
+            const message = /already running/.test(failed) ? `${failed}. To stop it: ${stopCommand(name, opts.interface)}` : failed;
             output(opts.json, { ...run, outcome: 'FAILED', error: message }, () => `${name} on interface ${opts.interface}: FAILED\n  ${message}`);
             process.exitCode = 1;
             return;
@@ -116,5 +146,36 @@ export function register(program: Command): void {
           throw err;
         }
       });
+    });
+
+  run
+    .command('stop')
+    .description('Stop a stuck or unwanted run of a function (manual or scheduled): cancel it, or terminate it with --force; its S-360 execution is closed so the next run can start')
+    .argument('<function>', Object.keys(FUNCTIONS).join(' | '))
+    .option('--interface <name>', 'interface name', 'demo')
+    .option('--reason <text>', 'why (recorded with the termination and in the S-360 execution)', 'stopped by an operator')
+    .option('--force', 'terminate at once instead of cancelling (for a run whose workflow task keeps failing)')
+    .option('--wait-seconds <n>', 'how long to wait for a cancelled run to end', intOption('--wait-seconds', 1, 3600), 30)
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { interface: string; reason: string; force?: boolean; waitSeconds: number; json?: boolean }) => {
+      if (!FUNCTIONS[name]) throw new CliError(new UnknownFunctionError(name).message);
+      const config = loadConfig();
+      const results = await withClient(config, async (client) => {
+        const ids = await runningFunctionWorkflows(client, name, opts.interface);
+        const out: StopResult[] = [];
+        for (const id of ids) out.push(await stopFunctionRun(client, id, { force: opts.force, reason: opts.reason, waitMs: opts.waitSeconds * 1000 }));
+        return out;
+      });
+      const stopped = results.filter((r) => r.result !== 'cancel-requested');
+      if (stopped.length > 0) {
+        // A cancelled or terminated run does not close its S-360 execution itself: close it, naming why.
+        await withRepo(config, async (repo) => {
+          for (const r of stopped) await repo.closeStoppedExecutions(r.workflowId, `${r.result === 'terminated' ? 'terminated' : 'cancelled'} by an operator: ${opts.reason}`);
+        });
+      }
+      output(opts.json, { function: name, interfaceName: opts.interface, stopped: results }, () =>
+        results.length === 0 ? `no ${name} run is running on interface ${opts.interface}` : results.map((r) => stopText(r, opts.waitSeconds)).join('\n'),
+      );
+      if (results.some((r) => r.result === 'cancel-requested')) process.exitCode = 1;
     });
 }

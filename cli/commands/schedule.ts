@@ -2,7 +2,7 @@
 // `create` is safe to rerun: it creates the schedule, or replaces the definition of the existing one and says so
 // (`updated`); `--if-missing` leaves an existing one untouched. `update` changes only the options given.
 import { Command, Option } from 'commander';
-import { ScheduleNotFoundError, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../../config';
 import {
   LAUNCHES,
@@ -22,10 +22,11 @@ import {
   type Launch,
   type ScheduleChanges,
 } from '../../temporal/schedules';
-import type { FunctionRunInput } from '../../common/functions';
+import type { FunctionRunInput, FunctionRunSummary } from '../../common/functions';
 import type { Repository } from '../../db/repo';
 import { FUNCTIONS } from '../../temporal/functions';
 import { withClient, withRepo } from '../context';
+import { summaryText, waitForRun } from './run';
 import { CliError, intOption, output, table } from '../util';
 
 interface DefinitionOptions {
@@ -111,7 +112,49 @@ function frequencyText(v: FunctionScheduleView): string {
   return v.calendars ? 'calendar (cron)' : '-';
 }
 
-function viewText(v: FunctionScheduleView): string {
+/** How the schedule's last run ended: its summary's outcome and counts, or how its workflow closed otherwise. */
+interface LastRun {
+  workflowId: string;
+  takenAt: string;
+  /** OK, WARNING, ERROR (the run's summary), RUNNING, or FAILED / TERMINATED / CANCELLED / TIMED_OUT. */
+  outcome: string;
+  processed?: number;
+  succeeded?: number;
+  failed?: number;
+  error?: string;
+}
+
+async function lastRunOf(client: Client, v: FunctionScheduleView): Promise<LastRun | undefined> {
+  const last = v.recentActions.at(-1);
+  if (!last) return undefined;
+  const base = { workflowId: last.workflowId, takenAt: last.takenAt };
+  // The newest run of that id: a function continues as new between batches; a scheduled id is used once.
+  const handle = client.workflow.getHandle(last.workflowId);
+  try {
+    const d = await handle.describe();
+    if (d.status.name === 'RUNNING') return { ...base, outcome: 'RUNNING' };
+    if (d.status.name !== 'COMPLETED') {
+      const error = await handle.result().then(
+        () => undefined,
+        (err: unknown) => ((err as { cause?: Error }).cause?.message ?? (err as Error).message),
+      );
+      return { ...base, outcome: d.status.name, ...(error ? { error } : {}) };
+    }
+    const r = (await handle.result()) as FunctionRunSummary;
+    return { ...base, outcome: r.outcome, processed: r.processed, succeeded: r.succeeded, failed: r.failed };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return { ...base, outcome: 'UNKNOWN (no longer retained)' };
+    throw err;
+  }
+}
+
+function lastRunText(l: LastRun | undefined): string {
+  if (!l) return '';
+  const counts = l.processed !== undefined ? ` ${l.succeeded}/${l.processed} ok${l.failed ? `, ${l.failed} failed` : ''}` : '';
+  return `${l.outcome}${counts} at ${l.takenAt}`;
+}
+
+function viewText(v: FunctionScheduleView, lastRun?: LastRun): string {
   const last = v.recentActions.at(-1);
   return [
     `${v.scheduleId}: ${v.command} on interface ${v.interfaceName}, ${v.launch}${v.paused ? ' (paused)' : ''}, ${frequencyText(v)}, stickToTheHour ${v.stickToTheHour}, overlap ${v.overlap}`,
@@ -119,11 +162,11 @@ function viewText(v: FunctionScheduleView): string {
     `  start ${v.startAt ?? '-'}  end ${v.endAt ?? '-'}  catch-up window ${formatDuration(v.catchupWindowMs)}`,
     `  next ${v.paused ? '(paused: only on trigger)' : v.nextRuns.join(', ') || '-'}`,
     `  runs ${v.actionsTaken} taken, ${v.skippedOverlap} skipped (overlap)${last ? `, last ${last.workflowId} at ${last.takenAt}` : ''}${v.running.length ? `, running ${v.running.map((r) => r.workflowId).join(', ')}` : ''}`,
+    ...(lastRun ? [`  last run ${lastRunText(lastRun)}${lastRun.error ? `: ${lastRun.error}` : ''}`] : []),
   ].join('\n');
 }
 
-function listRow(v: FunctionScheduleView): Record<string, unknown> {
-  const last = v.recentActions.at(-1);
+function listRow(v: FunctionScheduleView, lastRun: LastRun | undefined): Record<string, unknown> {
   return {
     schedule: v.scheduleId,
     launch: v.launch,
@@ -132,7 +175,7 @@ function listRow(v: FunctionScheduleView): Record<string, unknown> {
     taken: v.actionsTaken,
     skipped: v.skippedOverlap,
     running: v.running.length,
-    'last run': last ? `${last.workflowId} ${last.takenAt}` : '',
+    'last run': lastRunText(lastRun),
   };
 }
 
@@ -228,7 +271,7 @@ export function register(program: Command): void {
 
   schedule
     .command('list')
-    .description('The function schedules: launch, frequency, next run, runs taken and skipped, the last run')
+    .description('The function schedules: launch, frequency, next run, runs taken and skipped, the last run and how it ended (outcome, counts)')
     .option('--interface <name>', 'only this interface')
     .option('--long', 'every detail, one block per schedule')
     .option('--json', 'print JSON (with the recent runs)')
@@ -236,7 +279,12 @@ export function register(program: Command): void {
       const config = loadConfig();
       await withClient(config, async (client) => {
         const views = await listFunctionSchedules(client, { interfaceName: o.interface });
-        output(o.json, views, () => (o.long ? views.map(viewText).join('\n\n') || '(none)' : table(views.map(listRow))));
+        const lastRuns = await Promise.all(views.map((v) => lastRunOf(client, v)));
+        output(
+          o.json,
+          views.map((v, i) => ({ ...v, lastRun: lastRuns[i] ?? null })),
+          () => (o.long ? views.map((v, i) => viewText(v, lastRuns[i])).join('\n\n') || '(none)' : table(views.map((v, i) => listRow(v, lastRuns[i])))),
+        );
       });
     });
 
@@ -277,17 +325,57 @@ export function register(program: Command): void {
     },
     true,
   );
-  simple('trigger', 'Run the function now through its schedule (also when paused); skipped while a run is in progress', async (client, id) => {
-    const r = await triggerFunctionSchedule(client, id);
-    return {
-      data: r,
-      text: r.triggered ? `${id} triggered: a run starts now (s360-tixngo schedule list shows it)` : `${id}: not triggered, a run is in progress (${r.running.map((x) => x.workflowId).join(', ')}); overlap SKIP`,
-    };
-  });
+  schedule
+    .command('trigger')
+    .description('Run the function now through its schedule (also when paused); skipped while a run is in progress')
+    .argument('<function>', FUNCTION_ARG)
+    .option('--interface <name>', 'interface name', 'demo')
+    .option('--wait', 'wait for the run to end, print its summary and exit non-zero if it failed (as run --wait)')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { interface: string; wait?: boolean; json?: boolean }) => {
+      const config = loadConfig();
+      const id = scheduleIdOrCli(name, o.interface);
+      await withClient(config, async (client) => {
+        const before = o.wait ? new Set((await onSchedule(id, () => describeFunctionSchedule(client, id))).recentActions.map((a) => a.workflowId)) : new Set<string>();
+        const r = await onSchedule(id, () => triggerFunctionSchedule(client, id));
+        if (!r.triggered) {
+          output(o.json, { scheduleId: id, ...r }, () => `${id}: not triggered, a run is in progress (${r.running.map((x) => x.workflowId).join(', ')}); overlap SKIP`);
+          if (o.wait) process.exitCode = 1;
+          return;
+        }
+        if (!o.wait) {
+          output(o.json, { scheduleId: id, ...r }, () => `${id} triggered: a run starts now (s360-tixngo schedule list shows it)`);
+          return;
+        }
+        const run = await startedRun(client, id, before);
+        try {
+          const summary = await waitForRun(client, run, !o.json && process.stderr.isTTY === true);
+          output(o.json, { scheduleId: id, triggered: true, ...run, ...summary }, () => summaryText(summary));
+          if (summary.outcome === 'ERROR') process.exitCode = 1;
+        } catch (err) {
+          if (!(err instanceof WorkflowFailedError)) throw err;
+          const message = err.cause?.message ?? err.message;
+          output(o.json, { scheduleId: id, triggered: true, ...run, outcome: 'FAILED', error: message }, () => `${name} on interface ${o.interface}: FAILED\n  ${message}`);
+          process.exitCode = 1;
+        }
+      });
+    });
   simple('delete', 'Delete the schedule (runs already started go on); deleting a missing schedule is not an error', async (client, id) => {
     const deleted = await deleteFunctionSchedule(client, id);
     return { data: { deleted }, text: deleted ? `${id} deleted` : `no schedule ${id}: nothing to delete` };
   });
+}
+
+/** The run a trigger started: the schedule's newest action that was not there before (the schedule records it within moments). */
+async function startedRun(client: Client, scheduleId: string, before: ReadonlySet<string>): Promise<{ workflowId: string; runId: string }> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const v = await describeFunctionSchedule(client, scheduleId);
+    const fresh = [...v.running, ...v.recentActions].find((a) => !before.has(a.workflowId));
+    if (fresh) return { workflowId: fresh.workflowId, runId: fresh.runId };
+    if (Date.now() > deadline) throw new CliError(`${scheduleId} was triggered but no run showed up within 60 s (s360-tixngo schedule list)`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 function scheduleIdOrCli(name: string, interfaceName: string): string {

@@ -92,6 +92,20 @@ export function executionsRepo(knex: Knex) {
       if (!r) throw new NotFoundError(`execution ${id} not found`);
     },
 
+    /**
+     * Closes the open executions of a workflow that an operator stopped (cancelled or terminated), as ERROR with
+     * `error` saying so: a terminated run cannot close its own, and the next run must not find the lock taken.
+     * Returns how many it closed (0 when the run closed it itself).
+     */
+    async closeStoppedExecutions(workflowId: string, error: string): Promise<number> {
+      const r = await rows(
+        knex,
+        `update function_execution set ended_at = now(), outcome = 'ERROR', error = ? where workflow_id = ? and ended_at is null returning id`,
+        [error, workflowId],
+      );
+      return r.length;
+    },
+
     async listExecutions(opts: { interfaceId?: number | undefined; fn?: InterfaceFunction | undefined; limit?: number | undefined } = {}): Promise<ExecutionRow[]> {
       const where: string[] = ['true'];
       const b: unknown[] = [];

@@ -113,6 +113,46 @@ export function viewsRepo(knex: Knex) {
       };
     },
 
+    /**
+     * One page of an interface's tickets (optionally of one event), by id: what reconcile compares with TIXNGO. Only
+     * ids, statuses and event codes, so that a whole interface can be walked in bounded memory.
+     */
+    async listInterfaceTickets(opts: { interfaceId: number; eventCode?: string | undefined; afterId?: string | undefined; limit?: number | undefined }): Promise<{ id: string; status: S360TicketStatus; eventCode: string }[]> {
+      const b: unknown[] = [opts.interfaceId, afterIdOf(opts.afterId)];
+      let eventFilter = '';
+      if (opts.eventCode !== undefined) {
+        eventFilter = 'and t.performance_id = ?';
+        b.push(await performanceIdOf(knex, opts.eventCode));
+      }
+      b.push(limitOf(opts.limit, 1000));
+      const r = await rows(
+        knex,
+        `select t.id::text as id, t.status, p.code as event_code from ticket t join performance p on p.id = t.performance_id
+         where t.interface_id = ? and t.id > ? ${eventFilter} order by t.id limit ?`,
+        b,
+      );
+      return r.map((x) => ({ id: str(x.id), status: x.status as S360TicketStatus, eventCode: str(x.event_code) }));
+    },
+
+    /** How many tickets an interface has (optionally of one event). */
+    async countInterfaceTickets(interfaceId: number, eventCode?: string): Promise<number> {
+      const b: unknown[] = [interfaceId];
+      let eventFilter = '';
+      if (eventCode !== undefined) {
+        eventFilter = 'and performance_id = ?';
+        b.push(await performanceIdOf(knex, eventCode));
+      }
+      const [r] = await rows<{ n: number }>(knex, `select count(*)::int as n from ticket where interface_id = ? ${eventFilter}`, b);
+      return Number(r?.n ?? 0);
+    },
+
+    /** The S-360 status (and invalidation reason) of each known ticket among `ids`; unknown ids are absent. */
+    async ticketStatuses(ids: readonly string[]): Promise<Map<string, { status: S360TicketStatus; invalidationReason: string | null }>> {
+      if (ids.length === 0) return new Map();
+      const r = await rows(knex, `select id::text as id, status, invalidation_reason from ticket where id = any(?::bigint[])`, [toIds(ids)]);
+      return new Map(r.map((x) => [str(x.id), { status: x.status as S360TicketStatus, invalidationReason: strOrNull(x.invalidation_reason) }]));
+    },
+
     /** Ticket count per S-360 status for an event (every status present, 0 when none). */
     async countTicketsByStatus(eventCode: string): Promise<Record<S360TicketStatus, number>> {
       const perfId = await performanceIdOf(knex, eventCode);
