@@ -6,6 +6,14 @@ const boolParam = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) 
 const intParam = z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)]);
 const ratioParam = z.union([z.number(), z.string().regex(/^\d*\.?\d+$/).transform(Number)]).pipe(z.number().min(0).max(1));
 const reasonsParam = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean).join(','));
+// Lifecycle is the only feedback mapping implemented (§1.4, §6.1); history mode is deprecated in S-360 itself.
+const lifecycleModeParam = z.string().superRefine((v, ctx) => {
+  if (v === 'lifecycle') return;
+  ctx.addIssue({
+    code: 'custom',
+    message: v === 'history' ? 'history mode is deprecated and not supported; use lifecycle (the default)' : "expected 'lifecycle' (the default; history mode is deprecated and not supported)",
+  });
+});
 
 export const CUSTOM_PARAMS = {
   enforceMandatoryParameters: boolParam,
@@ -17,7 +25,7 @@ export const CUSTOM_PARAMS = {
   overrideVisibilityFlagForInvalidationReasons: reasonsParam,
   visibilityFlagDefaultValue: boolParam,
   stickToTheHour: boolParam,
-  TIXNGO_LIFECYCLE_MODE: z.literal('lifecycle'),
+  TIXNGO_LIFECYCLE_MODE: lifecycleModeParam,
   sendMultilingualAsJsonObject: boolParam,
   enableTicketDistributionToCulturalContact: boolParam,
 } as const;
