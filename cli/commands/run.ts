@@ -5,8 +5,10 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { loadConfig } from '../../config';
 import type { FunctionRunInput, FunctionRunSummary } from '../../common/functions';
 import { getProgressQuery } from '../../workflows/messages';
-import { withClient } from '../context';
+import { withClient, withRepo } from '../context';
 import { CliError, dateFromOption, intOption, output, ticketRefsOption } from '../util';
+import { resolveDateFrom } from '../../contract/function-params';
+import type { Config } from '../../config';
 import { functionRunInputSchema } from '../../contract/start-contract';
 import { FUNCTIONS, FunctionAlreadyRunningError, UnknownFunctionError, startFunction, type StartedRun } from '../../temporal/functions';
 
@@ -48,6 +50,30 @@ export function summaryText(s: FunctionRunSummary): string {
   return lines.join('\n');
 }
 
+/** `--date-from` as typed: checked now (a bad date stops the command before it connects), read later in the interface's time zone. */
+function dateFromText(flag: string): (value: string) => string {
+  const check = dateFromOption(flag);
+  return (value) => {
+    check(value);
+    return value;
+  };
+}
+
+/** The function parameters with a DD/MM/YY hh:mm `dateFrom` read in the interface's time zone (its `--time-zone`). */
+export async function withInterfaceDates(config: Config, interfaceName: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+  if (typeof params.dateFrom !== 'string') return params;
+  const timeZone = await withRepo(config, async (repo) => {
+    const row = await repo.getInterfaceByName(interfaceName);
+    if (!row) throw new CliError(`unknown interface '${interfaceName}' (s360-tixngo interface list)`);
+    return row.timeZone;
+  });
+  try {
+    return resolveDateFrom(params, timeZone);
+  } catch (err) {
+    throw new CliError(`dateFrom: ${(err as Error).message}`);
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('run')
@@ -61,7 +87,7 @@ export function register(program: Command): void {
     .option('--params <json>', 'S-360 function parameters as JSON, e.g. {"tariffs":["ADULT"],"mandatoryHolderFields":["BIRTHDATE"]} (see docs/start-contract.schema.json)')
     .option('--force <refs>', 'force list: ticket numbers or id:<S-360 id>, comma separated (processed again even if already processed)', ticketRefsOption('--force'))
     .option('--skip <refs>', 'skip list: ticket numbers or id:<S-360 id>, comma separated', ticketRefsOption('--skip'))
-    .option('--date-from <when>', 'pushes: re-send everything changed since DD/MM/YY hh:mm, UTC (or RFC 3339)', dateFromOption('--date-from'))
+    .option('--date-from <when>', "pushes, privileges: re-send everything changed since DD/MM/YY hh:mm, in the interface's time zone (or RFC 3339)", dateFromText('--date-from'))
     .option('--simulate', 'simulation mode: check everything, send nothing to TIXNGO, mark nothing')
     .option('--wait', 'wait for the run to end, print its summary and exit non-zero if it failed')
     .option('--json', 'print JSON')
@@ -80,6 +106,7 @@ export function register(program: Command): void {
         if (opts.skip) params.skipTickets = opts.skip;
         if (opts.dateFrom) params.dateFrom = opts.dateFrom;
         if (opts.simulate) params.simulationMode = true;
+        params = await withInterfaceDates(config, opts.interface, params);
         const parsed = functionRunInputSchema.safeParse(
           Object.fromEntries(
             Object.entries({
