@@ -10,6 +10,8 @@ import type { LifecycleOptions } from './lifecycle';
  */
 export interface FunctionParams {
   performances?: string[];
+  /** Privileges injection: only cards of these product codes. */
+  products?: string[];
   productKinds?: ProductKind[];
   tariffs?: string[];
   categories?: string[];
