@@ -1,6 +1,8 @@
 // Feedback: one page of TIXNGO's change feed (diff) applied to S-360 with its cursor, in one transaction.
-import { log } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import type { TixngoStatus } from '../common/domain';
+import { ERR_INVALID_TICKET_DATA } from '../common/errors';
+import { FeedbackTicketError } from '../db/repo/feedback';
 import type { ActivityContext } from './context';
 import { toFailure } from './failures';
 import { skipper } from './params';
@@ -9,7 +11,7 @@ import type { Activities } from './types';
 export function createFeedbackActivities(ctx: ActivityContext): Pick<Activities, 'syncFeedbackPage'> {
   const { repo } = ctx;
   return {
-    async syncFeedbackPage({ interfaceName, limit, params }) {
+    async syncFeedbackPage({ interfaceName, limit, params, executionId }) {
       const row = await ctx.iface(interfaceName);
       const client = await ctx.tixngo(row);
       const cursor = await repo.getFeedbackCursor(row.id);
@@ -25,8 +27,11 @@ export function createFeedbackActivities(ctx: ActivityContext): Pick<Activities,
       const tickets = page.tickets.filter((t) => !isSkipped({ id: t.ticketId }));
       const eventOf = new Map(tickets.map((t) => [t.ticketId, t.eventId]));
       const versionOf = new Map(tickets.map((t) => [t.ticketId, t.version]));
+      // doContinueInCaseOfSyncError (§3.2, §4; default true, as the reference requires it): a ticket S-360 cannot
+      // store is recorded and the cursor moves past it; with false the page is not stored and the run stops on it.
+      const continueOnError = row.customParams.doContinueInCaseOfSyncError !== false && row.customParams.doContinueInCaseOfSyncError !== 'false';
       // Cursor and changes in one transaction: the cursor only moves once the page is stored.
-      const res = await repo.applyFeedbackPage(
+      const res = await applyOrStop(() => repo.applyFeedbackPage(
         row.id,
         tickets.map((t) => ({
           ticketId: t.ticketId,
@@ -38,15 +43,33 @@ export function createFeedbackActivities(ctx: ActivityContext): Pick<Activities,
           updatedAt: t.updatedAt,
         })),
         page.nextPaginationKey,
-      );
+        { continueOnError },
+      ), row.name);
+      const rejected = (res.failed ?? []).map((f) => ({ itemId: f.ticketId, eventCode: eventOf.get(f.ticketId) ?? '', type: ERR_INVALID_TICKET_DATA, message: `ticket ${f.ticketId}: feedback not stored: ${f.message}` }));
+      await ctx.recordFailures(row, 'FEEDBACK', 'ticket', rejected, executionId ?? 'manual');
       if (res.unknown.length) log.warn('feedback: tickets unknown to S-360 ignored', { count: res.unknown.length, first: res.unknown[0] });
       return {
         changed: res.changed.map((c) => ({ ticketId: c.ticketId, eventCode: eventOf.get(c.ticketId) ?? '', tixngoStatus: c.tixngoStatus as TixngoStatus, version: versionOf.get(c.ticketId) ?? 0 })),
         unknown: res.unknown.length + skippedTickets.length,
+        ...(rejected.length ? { rejected } : {}),
         received: page.tickets.length,
         hasMore: page.hasMore,
         tixngoCalls: 1,
       };
     },
   };
+}
+
+/** doContinueInCaseOfSyncError=false: the run stops on the first ticket S-360 could not store, naming it. */
+async function applyOrStop<T>(apply: () => Promise<T>, interfaceName: string): Promise<T> {
+  try {
+    return await apply();
+  } catch (err) {
+    if (!(err instanceof FeedbackTicketError)) throw err;
+    throw ApplicationFailure.create({
+      type: ERR_INVALID_TICKET_DATA,
+      message: `feedback on interface '${interfaceName}' stopped (doContinueInCaseOfSyncError=false; the cursor stays at this page): ${err.message}`,
+      nonRetryable: true,
+    });
+  }
 }

@@ -60,6 +60,8 @@ export interface PushControlledBatchResult extends BatchResultBase {
 export interface FeedbackPageResult {
   changed: { ticketId: string; eventCode: string; tixngoStatus: TixngoStatus; version: number }[];
   unknown: number;
+  /** Tickets S-360 could not store, recorded in the error log (doContinueInCaseOfSyncError=true). */
+  rejected?: BatchResultBase['rejected'];
   received: number;
   hasMore: boolean;
   tixngoCalls: number;
@@ -123,7 +125,7 @@ export interface MainActivities {
   injectTicketBatch(input: BatchInput): Promise<InjectBatchResult>;
   pushCancelledBatch(input: BatchInput): Promise<PushCancelledBatchResult>;
   pushControlledBatch(input: BatchInput): Promise<PushControlledBatchResult>;
-  syncFeedbackPage(input: { interfaceName: string; limit: number; params?: FunctionParams }): Promise<FeedbackPageResult>;
+  syncFeedbackPage(input: { interfaceName: string; limit: number; params?: FunctionParams; executionId?: string }): Promise<FeedbackPageResult>;
   injectPrivilegeBatch(input: BatchInput): Promise<PrivilegeBatchResult>;
   /** S-360-side changes a ticket workflow is asked to make (cancel/control signals); S-360 stays the master. */
   applyS360Cancel(input: { ticketIds: string[]; reason?: string; status: 'CANCELLED' | 'INVALIDATED' }): Promise<void>;

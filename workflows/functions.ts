@@ -269,7 +269,7 @@ export async function pushControlled(input: FunctionRunInput): Promise<FunctionR
 export async function feedbackSync(input: FunctionRunInput): Promise<FunctionRunSummary> {
   let pages = input.progress?.counts.batches ?? 0;
   return runFunction('FEEDBACK', input, async (ctx) => {
-    const page = await ctx.acts.tixngo.syncFeedbackPage({ interfaceName: ctx.iface.name, limit: ctx.limit, params: ctx.input.params });
+    const page = await ctx.acts.tixngo.syncFeedbackPage({ interfaceName: ctx.iface.name, limit: ctx.limit, params: ctx.input.params, executionId: ctx.executionId });
     pages++;
     notifyTickets(
       ctx,
@@ -277,12 +277,12 @@ export async function feedbackSync(input: FunctionRunInput): Promise<FunctionRun
     );
     const res: BatchResultBase = {
       selected: page.received,
-      rejected: [],
+      rejected: page.rejected ?? [],
       skipped: page.unknown,
       done: !page.hasMore || (ctx.input.maxPages !== undefined && pages >= ctx.input.maxPages),
       tixngoCalls: page.tixngoCalls,
     };
-    return { res, succeeded: page.received - page.unknown };
+    return { res, succeeded: page.received - page.unknown - res.rejected.length };
   });
 }
 
