@@ -122,6 +122,7 @@ export function createInjectionActivities(ctx: ActivityContext): Pick<Activities
         row.id,
         accepted.map((a) => a.ticketId),
         runId,
+        { pointOfSales: p?.pointOfSales, salesChannel: p?.salesChannel },
       );
       await ctx.recordFailures(row, 'INJECTION', 'ticket', [...rejected, ...waiting], runId);
       const skipped = skippedRows.length + waiting.length;

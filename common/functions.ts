@@ -26,6 +26,9 @@ export interface FunctionParams {
   barcodePrefix?: string;
   barcodeSuffix?: string;
   simulationMode?: boolean;
+  /** Injection: the point of sales and sales channel recorded on the tickets it prints (§3.1.1). */
+  pointOfSales?: string;
+  salesChannel?: string;
 }
 
 export interface FunctionRunInput {

@@ -143,6 +143,8 @@ export const functionParamsSchema = z
     mainApplicant: z.boolean().optional().describe('injection: send mainApplicant=true when holder first name, last name and e-mail are present'),
     barcodePrefix: z.string().max(64).optional(),
     barcodeSuffix: z.string().max(64).optional(),
+    pointOfSales: z.string().min(1).max(64).optional().describe('injection: the point of sales recorded on the tickets it prints (as if printed at that till)'),
+    salesChannel: z.string().min(1).max(64).optional().describe('injection: the sales channel recorded on the tickets it prints'),
     simulationMode: z.boolean().optional().describe('build and check everything, send nothing to TIXNGO, mark nothing'),
   })
   .strict();
