@@ -3,7 +3,7 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import type { TixngoStatus } from '../common/domain';
 import { ERR_INVALID_TICKET_DATA } from '../common/errors';
 import { FeedbackTicketError } from '../db/repo/feedback';
-import type { ActivityContext } from './context';
+import type { ActivityContext, TixngoClientLike } from './context';
 import { toFailure } from './failures';
 import { skipper } from './params';
 import type { Activities } from './types';
@@ -15,9 +15,10 @@ export function createFeedbackActivities(ctx: ActivityContext): Pick<Activities,
       const row = await ctx.iface(interfaceName);
       const client = await ctx.tixngo(row);
       const cursor = await repo.getFeedbackCursor(row.id);
-      let page;
+      let page: DiffPage;
       try {
-        page = await client.getDiff({ paginationKey: cursor ?? undefined, limit });
+        // File to upload (§3.0; the force list): those tickets, read by id, as if TIXNGO had returned them.
+        page = params?.forceTickets ? await forcedPage(ctx, row.id, client, params.forceTickets, limit, cursor) : await client.getDiff({ paginationKey: cursor ?? undefined, limit });
       } catch (err) {
         throw toFailure(err, `feedback on interface '${row.name}'`);
       }
@@ -30,21 +31,18 @@ export function createFeedbackActivities(ctx: ActivityContext): Pick<Activities,
       // doContinueInCaseOfSyncError (§3.2, §4; default true, as the reference requires it): a ticket S-360 cannot
       // store is recorded and the cursor moves past it; with false the page is not stored and the run stops on it.
       const continueOnError = row.customParams.doContinueInCaseOfSyncError !== false && row.customParams.doContinueInCaseOfSyncError !== 'false';
-      // Cursor and changes in one transaction: the cursor only moves once the page is stored.
-      const res = await applyOrStop(() => repo.applyFeedbackPage(
-        row.id,
-        tickets.map((t) => ({
-          ticketId: t.ticketId,
-          tixngoStatus: t.status,
-          walletOwner: t.walletOwner,
-          ticketHolder: t.ticketHolder,
-          details: { updatedAt: t.updatedAt, transferLevel: t.transferLevel, pendingTransferTo: t.pendingTransferTo ?? null, deletionReason: t.deletionReason },
-          version: t.version,
-          updatedAt: t.updatedAt,
-        })),
-        page.nextPaginationKey,
-        { continueOnError },
-      ), row.name);
+      const changes = tickets.map((t) => ({
+        ticketId: t.ticketId,
+        tixngoStatus: t.status,
+        walletOwner: t.walletOwner,
+        ticketHolder: t.ticketHolder,
+        details: { updatedAt: t.updatedAt, transferLevel: t.transferLevel, pendingTransferTo: t.pendingTransferTo ?? null, deletionReason: t.deletionReason },
+        version: t.version,
+        updatedAt: t.updatedAt,
+      }));
+      // Cursor and changes in one transaction: the cursor only moves once the page is stored (a file leaves it).
+      const next = params?.forceTickets ? cursor : page.nextPaginationKey;
+      const res = await applyOrStop(() => repo.applyFeedbackPage(row.id, changes, next, { continueOnError }), row.name);
       const rejected = (res.failed ?? []).map((f) => ({ itemId: f.ticketId, eventCode: eventOf.get(f.ticketId) ?? '', type: ERR_INVALID_TICKET_DATA, message: `ticket ${f.ticketId}: feedback not stored: ${f.message}` }));
       await ctx.recordFailures(row, 'FEEDBACK', 'ticket', rejected, executionId ?? 'manual');
       if (res.unknown.length) log.warn('feedback: tickets unknown to S-360 ignored', { count: res.unknown.length, first: res.unknown[0] });
@@ -54,7 +52,7 @@ export function createFeedbackActivities(ctx: ActivityContext): Pick<Activities,
         ...(rejected.length ? { rejected } : {}),
         received: page.tickets.length,
         hasMore: page.hasMore,
-        tixngoCalls: 1,
+        tixngoCalls: page.calls ?? 1,
       };
     },
   };
@@ -72,4 +70,22 @@ async function applyOrStop<T>(apply: () => Promise<T>, interfaceName: string): P
       nonRetryable: true,
     });
   }
+}
+
+type DiffPage = Awaited<ReturnType<TixngoClientLike['getDiff']>> & { calls?: number };
+
+/**
+ * The force list (or the file given with --file) as one feedback page: the tickets read from TIXNGO by id, `limit` at
+ * a time, applied like a diff page that leaves the cursor where it is (its "next" key is the current one).
+ */
+async function forcedPage(ctx: ActivityContext, interfaceId: number, client: TixngoClientLike, refs: readonly string[], limit: number, cursor: string | null): Promise<DiffPage> {
+  const { ids } = await ctx.forcedPage(interfaceId, refs, undefined, Number.MAX_SAFE_INTEGER);
+  const tickets: DiffPage['tickets'] = [];
+  let calls = 0;
+  for (let i = 0; i < ids.length; i += limit) {
+    const found = await client.getTickets(ids.slice(i, i + limit));
+    calls++;
+    tickets.push(...found.tickets.map((t, k) => ({ ...t, sequence: i + k + 1 })));
+  }
+  return { tickets, nextPaginationKey: cursor ?? '-', hasMore: false, calls };
 }
