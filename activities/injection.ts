@@ -118,6 +118,7 @@ export function createInjectionActivities(ctx: ActivityContext): Pick<Activities
           row.id,
           items.map((a) => a.ticketId),
           runId,
+          { pointOfSales: p?.pointOfSales, salesChannel: p?.salesChannel },
         );
         unmarked = [];
         accepted.push(...items);

@@ -21,7 +21,7 @@ export function createPrivilegeActivities(ctx: ActivityContext): Pick<Activities
         cards = all.filter((c) => c.status === 'NOT_PRINTED');
         ids = input.itemIds;
       } else {
-        ids = await repo.selectPrivilegeCandidates(row.id, { afterId: input.afterId, limit: input.limit });
+        ids = await repo.selectPrivilegeCandidates(row.id, { afterId: input.afterId, limit: input.limit, params: input.params });
         cards = await repo.loadCardsForPayload(ids);
       }
       const selected = input.itemIds ? cards.length + accepted.length : ids.length;

@@ -82,6 +82,8 @@ export interface FeedbackPageResult {
   skipped?: number;
   /** Tickets stored with a status S-360 does not know, per raw status (bounded): each has an open error. */
   unknownStatuses?: Record<string, number>;
+  /** Tickets S-360 could not store, recorded in the error log (doContinueInCaseOfSyncError=true). */
+  rejected?: BatchResultBase['rejected'];
   received: number;
   hasMore: boolean;
   tixngoCalls: number;

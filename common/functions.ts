@@ -10,6 +10,8 @@ import type { LifecycleOptions } from './lifecycle';
  */
 export interface FunctionParams {
   performances?: string[];
+  /** Privileges injection: only cards of these product codes. */
+  products?: string[];
   productKinds?: ProductKind[];
   tariffs?: string[];
   categories?: string[];
@@ -24,6 +26,9 @@ export interface FunctionParams {
   barcodePrefix?: string;
   barcodeSuffix?: string;
   simulationMode?: boolean;
+  /** Injection: the point of sales and sales channel recorded on the tickets it prints (§3.1.1). */
+  pointOfSales?: string;
+  salesChannel?: string;
 }
 
 export interface FunctionRunInput {

@@ -23,21 +23,66 @@ function utcInstant(y: number, mo: number, d: number, h: number, mi: number, sec
 
 const SHORT_DATE = /^(\d{2})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2})$/;
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
-const DATE_FORMS = 'expected DD/MM/YY hh:mm (read as UTC) or an RFC 3339 date-time with its offset, e.g. 2026-06-01T08:00:00Z';
+const DATE_FORMS = "expected DD/MM/YY hh:mm (read in the interface's time zone) or an RFC 3339 date-time with its offset, e.g. 2026-06-01T08:00:00Z";
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+function zoneFormat(timeZone: string): Intl.DateTimeFormat {
+  let f = zoneFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    zoneFormats.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Whether Intl knows this IANA time zone (e.g. Europe/Zurich, UTC). */
+export function isTimeZone(timeZone: string): boolean {
+  if (!timeZone || timeZone.trim() !== timeZone) return false;
+  try {
+    zoneFormat(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The zone's offset from UTC at instant `t`, in ms (local wall clock minus UTC). */
+function zoneOffsetAt(t: number, timeZone: string): number {
+  const parts: Record<string, number> = {};
+  for (const p of zoneFormat(timeZone).formatToParts(new Date(t))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  return wall - Math.floor(t / 1000) * 1000;
+}
 
 /**
- * `DD/MM/YY hh:mm` (the S-360 form, read as UTC, years 2000-2099) or RFC 3339, as an ISO string. Throws an Error
- * quoting the text and saying what is wrong with it.
+ * The instant at which the zone's wall clock shows `wall` (the wall-clock fields as a UTC Date). The offsets a day
+ * either side are the only candidates (no zone changes twice in a day). A wall time that occurs twice (autumn) is
+ * its first occurrence; one the spring change skips takes the earlier of its two readings. Either way a Date from
+ * selects more, never less.
  */
-export function parseDateFrom(text: string): string {
+export function zonedWallTimeToUtc(wall: Date, timeZone: string): Date {
+  const w = wall.getTime();
+  const candidates = [...new Set([zoneOffsetAt(w - 86_400_000, timeZone), zoneOffsetAt(w + 86_400_000, timeZone)])].map((off) => ({ off, t: w - off }));
+  const exact = candidates.filter((c) => zoneOffsetAt(c.t, timeZone) === c.off).map((c) => c.t);
+  return new Date(Math.min(...(exact.length ? exact : candidates.map((c) => c.t))));
+}
+
+/**
+ * `DD/MM/YY hh:mm` (the S-360 form, a wall-clock time in `timeZone`, years 2000-2099; default UTC) or RFC 3339 (its
+ * own offset), as an ISO string. Throws an Error quoting the text and saying what is wrong with it.
+ */
+export function parseDateFrom(text: string, timeZone = 'UTC'): string {
   const s = text.trim();
   const short = SHORT_DATE.exec(s);
   const rfc = short ? null : RFC3339.exec(s);
   if (!short && !rfc) throw new Error(`'${text}' is not a date: ${DATE_FORMS}`);
   let t: Date | string;
   if (short) {
+    if (!isTimeZone(timeZone)) throw new Error(`'${timeZone}' is not a time zone (expected an IANA name, e.g. Europe/Zurich or UTC)`);
     const [d, mo, y, h, mi] = short.slice(1).map(Number) as [number, number, number, number, number];
     t = utcInstant(2000 + y, mo, d, h, mi, 0, 0);
+    if (typeof t !== 'string') t = zonedWallTimeToUtc(t, timeZone);
   } else {
     const f = rfc!;
     const n = (i: number) => Number(f[i] ?? 0);
@@ -51,7 +96,11 @@ export function parseDateFrom(text: string): string {
   return t.toISOString();
 }
 
-/** `DD/MM/YY hh:mm` (the S-360 form, read as UTC) or RFC 3339; normalised to an ISO string. */
+/**
+ * The start contract's `dateFrom`: RFC 3339, or `DD/MM/YY hh:mm` read as UTC since the contract has no interface to
+ * ask. The CLI (`run`, `schedule`) reads the short form in the interface's time zone first (resolveDateFrom), so
+ * what reaches this schema from there is already an instant.
+ */
 export const dateFromSchema = z.string().transform((v, ctx) => {
   try {
     return parseDateFrom(v);
@@ -60,6 +109,12 @@ export const dateFromSchema = z.string().transform((v, ctx) => {
     return z.NEVER;
   }
 });
+
+/** Function parameters (as typed, before the schema) with a `dateFrom` string read in the interface's time zone. */
+export function resolveDateFrom<T extends Record<string, unknown>>(params: T, timeZone: string): T {
+  if (typeof params.dateFrom !== 'string') return params;
+  return { ...params, dateFrom: parseDateFrom(params.dateFrom, timeZone) };
+}
 
 /** A ticket (tax) number, or `id:<S-360 id>`; a reference that starts with id: is an id and must be digits. */
 const TICKET_REF = /^(id:\s*\d+|(?![iI][dD]:)\S+)$/;
@@ -75,6 +130,7 @@ const ticketRef = z.string().regex(TICKET_REF, { error: (iss) => ticketRefProble
 export const functionParamsSchema = z
   .object({
     performances: list(z.string().min(1)).optional().describe('only tickets of these event/performance codes'),
+    products: list(z.string().min(1)).optional().describe('privileges injection: only cards of these product codes'),
     productKinds: list(z.enum(PRODUCT_KINDS)).optional().describe('only these product kinds'),
     tariffs: list(z.string().min(1)).optional().describe('only these tariffs'),
     categories: list(z.string().min(1)).optional().describe('only these seat categories'),
@@ -87,6 +143,8 @@ export const functionParamsSchema = z
     mainApplicant: z.boolean().optional().describe('injection: send mainApplicant=true when holder first name, last name and e-mail are present'),
     barcodePrefix: z.string().max(64).optional(),
     barcodeSuffix: z.string().max(64).optional(),
+    pointOfSales: z.string().min(1).max(64).optional().describe('injection: the point of sales recorded on the tickets it prints (as if printed at that till)'),
+    salesChannel: z.string().min(1).max(64).optional().describe('injection: the sales channel recorded on the tickets it prints'),
     simulationMode: z.boolean().optional().describe('build and check everything, send nothing to TIXNGO, mark nothing'),
   })
   .strict();

@@ -8,6 +8,14 @@ const ratioParam = z.union([z.number(), z.string().regex(/^\d*\.?\d+$/).transfor
 const reasonsParam = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean).join(','));
 /** A language tag such as en, fr, de-CH (the key of multilingual texts). */
 const languageParam = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'expected a language tag such as en, fr or de-CH');
+// Lifecycle is the only feedback mapping implemented (§1.4, §6.1); history mode is deprecated in S-360 itself.
+const lifecycleModeParam = z.string().superRefine((v, ctx) => {
+  if (v === 'lifecycle') return;
+  ctx.addIssue({
+    code: 'custom',
+    message: v === 'history' ? 'history mode is deprecated and not supported; use lifecycle (the default)' : "expected 'lifecycle' (the default; history mode is deprecated and not supported)",
+  });
+});
 
 export const CUSTOM_PARAMS = {
   enforceMandatoryParameters: boolParam,
@@ -21,7 +29,7 @@ export const CUSTOM_PARAMS = {
   /** The older name of visibilityFlagDefaultValue (§3.3 calls the flag isShowDeletedTicket on older interfaces). */
   isShowDeletedTicket: boolParam,
   stickToTheHour: boolParam,
-  TIXNGO_LIFECYCLE_MODE: z.literal('lifecycle'),
+  TIXNGO_LIFECYCLE_MODE: lifecycleModeParam,
   sendMultilingualAsJsonObject: boolParam,
   defaultLanguage: languageParam,
   dumpTnPRvariables: boolParam,

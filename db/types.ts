@@ -34,6 +34,8 @@ export interface InterfaceInput {
   customParams?: CustomParams | undefined;
   settings?: Partial<FunctionSettings> | undefined;
   type?: InterfaceType | undefined;
+  /** IANA time zone in which the function parameters' dates (Date from) are read; default UTC. */
+  timeZone?: string | undefined;
 }
 
 /** An interface as listed: everything but the API key (not even encrypted). */
@@ -46,6 +48,8 @@ export interface InterfaceRow {
   notificationEmails: string[];
   customParams: CustomParams;
   settings: FunctionSettings;
+  /** IANA time zone in which `DD/MM/YY hh:mm` dates (Date from) are read. */
+  timeZone: string;
   createdAt: string;
 }
 
@@ -238,6 +242,8 @@ export interface AppliedFeedbackPage {
   changed: { ticketId: string; tixngoStatus: string }[];
   /** Ticket ids of the page S-360 does not know (ignored). */
   unknown: string[];
+  /** Tickets S-360 could not store (doContinueInCaseOfSyncError=true: recorded, the page and cursor stored without them). */
+  failed?: { ticketId: string; message: string }[];
 }
 
 export interface MarkerRow {

@@ -1,5 +1,6 @@
 // Validation of what operators type in (interfaces), shared by the repository and the CLI.
 import { z } from 'zod';
+import { isTimeZone } from '../contract/function-params';
 import { parseCustomParamValues } from './custom-params';
 import { INTERFACE_FUNCTIONS, INTERFACE_URL_SUFFIX } from '../common/domain';
 import {
@@ -104,6 +105,13 @@ export function parseCustomParams(value: unknown): CustomParams {
   }
 }
 
+/** An IANA time zone Intl knows (default UTC). */
+export function parseTimeZone(value: string | undefined): string {
+  const tz = value ?? 'UTC';
+  if (!isTimeZone(tz)) throw new ValidationError('timeZone', `not a time zone: ${JSON.stringify(tz.slice(0, 64))} (expected an IANA name, e.g. Europe/Zurich or UTC)`);
+  return tz;
+}
+
 export function parseSettings(value: unknown): FunctionSettings {
   const r = settingsSchema.safeParse(value ?? {});
   if (!r.success) {
@@ -127,6 +135,7 @@ export interface ValidInterfaceInput {
   customParams: CustomParams;
   settings: FunctionSettings;
   type: InterfaceType;
+  timeZone: string;
 }
 
 /** Checks and normalises an interface definition; throws ValidationError naming the field. */
@@ -154,5 +163,6 @@ export function validateInterfaceInput(input: InterfaceInput): ValidInterfaceInp
     notificationEmails,
     customParams: parseCustomParams(input.customParams ?? {}),
     settings: parseSettings(input.settings),
+    timeZone: parseTimeZone(input.timeZone),
   };
 }

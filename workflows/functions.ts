@@ -302,13 +302,13 @@ export async function feedbackSync(input: FunctionRunInput): Promise<FunctionRun
     const unknown = page.skipped === undefined ? 0 : page.unknown;
     const res: BatchResultBase = {
       selected: page.received,
-      rejected: [],
+      rejected: page.rejected ?? [],
       skipped,
       unknown,
       done: !page.hasMore || (ctx.input.maxPages !== undefined && pages >= ctx.input.maxPages),
       tixngoCalls: page.tixngoCalls,
     };
-    return { res, succeeded: page.received - skipped - unknown };
+    return { res, succeeded: page.received - skipped - unknown - res.rejected.length };
   });
 }
 

@@ -1,7 +1,7 @@
 // `s360-tixngo interface …`: the S-360 External Printing Interfaces of type TIXNGO (§2.1).
 // The API key is read from an environment variable named on the command line (never from argv,
 // which other users can see in `ps`), stored encrypted and never printed.
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, maskUrl } from '../../config';
 import { loadSecretKey } from '../../config/secrets';
 import { INTERFACE_TYPES, type InterfaceRow, type InterfaceType } from '../../db/types';
@@ -18,6 +18,7 @@ interface AddOptions {
   params?: string;
   settings?: string;
   type: InterfaceType;
+  timeZone?: string;
   json?: boolean;
 }
 
@@ -28,6 +29,19 @@ function parseJsonOption(flag: string, text: string | undefined): unknown {
   } catch {
     throw new CliError(`${flag}: not valid JSON (expected an object, e.g. '{"ticketIterationSize":250}')`);
   }
+}
+
+/**
+ * `--type`: TIXNGO (also as S-360 spells it, `TIXnGO`). The "TixnGO with ticket template" type shapes the JSON with
+ * the S-360 Ticket Template Editor, which this bridge does not have: refused rather than injected untemplated.
+ */
+function interfaceType(value: string): InterfaceType {
+  const v = value.trim();
+  if (/^tixngo$/i.test(v)) return 'TIXNGO';
+  if (/template/i.test(v) || (INTERFACE_TYPES as readonly string[]).includes(v)) {
+    throw new InvalidArgumentError(`'${v}': ticket templates are not supported (the payload is built from the S-360 data, §5.4); use --type TIXNGO`);
+  }
+  throw new InvalidArgumentError(`'${v}': expected TIXNGO`);
 }
 
 /** The row as printed: a URL stored before credentials in it were refused shows them masked. */
@@ -61,7 +75,8 @@ export function register(program: Command): void {
     .option('--notify <emails>', 'comma-separated e-mail addresses notified of errors')
     .option('--params <json>', 'custom parameters as a JSON object of string/number/boolean values')
     .option('--settings <json>', 'batch sizes per function as JSON, e.g. {"PUSH_CONTROLLED":10000}')
-    .addOption(new Option('--type <type>', 'interface type').choices(INTERFACE_TYPES).default('TIXNGO'))
+    .addOption(new Option('--type <type>', 'interface type: TIXNGO ("TixnGO with ticket template" is refused: ticket templates are not supported)').argParser(interfaceType).default('TIXNGO'))
+    .option('--time-zone <zone>', 'IANA time zone in which DD/MM/YY hh:mm dates (--date-from) are read, e.g. Europe/Zurich', 'UTC')
     .option('--json', 'print the result as JSON')
     .action(async (opts: AddOptions) => {
       const config = loadConfig();
@@ -79,6 +94,7 @@ export function register(program: Command): void {
         customParams: parseJsonOption('--params', opts.params) as Record<string, string | number | boolean> | undefined,
         settings: parseJsonOption('--settings', opts.settings) as Record<string, number> | undefined,
         type: opts.type,
+        timeZone: opts.timeZone,
       };
       try {
         validateInterfaceInput(input);

@@ -1,4 +1,5 @@
 // `run <function>`: start one of the five interface functions as S-360 would (through the Temporal client).
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
@@ -7,6 +8,8 @@ import type { FunctionRunInput, FunctionRunSummary } from '../../common/function
 import { getProgressQuery } from '../../workflows/messages';
 import { withClient, withRepo } from '../context';
 import { CliError, dateFromOption, intOption, output, ticketRefsOption } from '../util';
+import { resolveDateFrom, ticketRefProblem } from '../../contract/function-params';
+import type { Config } from '../../config';
 import { functionRunInputSchema } from '../../contract/start-contract';
 import {
   FUNCTIONS,
@@ -72,6 +75,74 @@ function stopText(r: StopResult, waitSeconds: number): string {
   }
 }
 
+/**
+ * `--file` (§3.0 "File to upload"): ticket numbers or id:<S-360 id>, one per line or comma separated; blank lines and
+ * lines starting with # are ignored. Read here, at the edge, and passed on as the run's force list.
+ */
+export function readTicketFile(file: string): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`--file: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const refs: string[] = [];
+  for (const [i, line] of text.split(/\r?\n/).entries()) {
+    if (line.trim().startsWith('#')) continue;
+    for (const ref of line.split(',').map((x) => x.trim()).filter(Boolean)) {
+      const problem = ticketRefProblem(ref);
+      if (problem) throw new CliError(`--file: ${file} line ${i + 1}: ${problem}`);
+      refs.push(ref);
+    }
+  }
+  if (refs.length === 0) throw new CliError(`--file: ${file} lists no ticket`);
+  return refs;
+}
+
+/** The run parameters given as options (--force/--file, --skip, --date-from, --point-of-sales, ...) over --params. */
+export function paramsFromOptions(o: { params?: string; force?: string[]; file?: string; skip?: string[]; dateFrom?: string; simulate?: boolean; pointOfSales?: string; salesChannel?: string }): Record<string, unknown> {
+  let params: Record<string, unknown> = {};
+  if (o.params) {
+    try {
+      params = JSON.parse(o.params) as Record<string, unknown>;
+    } catch {
+      throw new CliError('--params: not valid JSON');
+    }
+  }
+  const forced = [...(o.force ?? []), ...(o.file !== undefined ? readTicketFile(o.file) : [])];
+  if (forced.length) params.forceTickets = [...new Set(forced)];
+  if (o.skip) params.skipTickets = o.skip;
+  if (o.dateFrom) params.dateFrom = o.dateFrom;
+  if (o.simulate) params.simulationMode = true;
+  if (o.pointOfSales) params.pointOfSales = o.pointOfSales;
+  if (o.salesChannel) params.salesChannel = o.salesChannel;
+  return params;
+}
+
+/** `--date-from` as typed: checked now (a bad date stops the command before it connects), read later in the interface's time zone. */
+function dateFromText(flag: string): (value: string) => string {
+  const check = dateFromOption(flag);
+  return (value) => {
+    check(value);
+    return value;
+  };
+}
+
+/** The function parameters with a DD/MM/YY hh:mm `dateFrom` read in the interface's time zone (its `--time-zone`). */
+export async function withInterfaceDates(config: Config, interfaceName: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+  if (typeof params.dateFrom !== 'string') return params;
+  const timeZone = await withRepo(config, async (repo) => {
+    const row = await repo.getInterfaceByName(interfaceName);
+    if (!row) throw new CliError(`unknown interface '${interfaceName}' (s360-tixngo interface list)`);
+    return row.timeZone;
+  });
+  try {
+    return resolveDateFrom(params, timeZone);
+  } catch (err) {
+    throw new CliError(`dateFrom: ${(err as Error).message}`);
+  }
+}
+
 export function register(program: Command): void {
   const run = program
     .command('run')
@@ -85,25 +156,17 @@ export function register(program: Command): void {
     .option('--params <json>', 'S-360 function parameters as JSON, e.g. {"tariffs":["ADULT"],"mandatoryHolderFields":["BIRTHDATE"]} (see docs/start-contract.schema.json)')
     .option('--force <refs>', 'force list: ticket numbers or id:<S-360 id>, comma separated (processed again even if already processed)', ticketRefsOption('--force'))
     .option('--skip <refs>', 'skip list: ticket numbers or id:<S-360 id>, comma separated', ticketRefsOption('--skip'))
-    .option('--date-from <when>', 'pushes: re-send everything changed since DD/MM/YY hh:mm, UTC (or RFC 3339)', dateFromOption('--date-from'))
+    .option('--date-from <when>', "pushes, privileges: re-send everything changed since DD/MM/YY hh:mm, in the interface's time zone (or RFC 3339)", dateFromText('--date-from'))
+    .option('--file <path>', 'file to upload: ticket numbers or id:<S-360 id>, one per line or comma separated, processed as a force list; feedback reads them from TIXNGO as if it had returned them (the cursor stays)')
+    .option('--point-of-sales <code>', 'inject: the point of sales recorded on the tickets it prints')
+    .option('--sales-channel <code>', 'inject: the sales channel recorded on the tickets it prints')
     .option('--simulate', 'simulation mode: check everything, send nothing to TIXNGO, mark nothing')
     .option('--wait', 'wait for the run to end, print its summary and exit non-zero if it failed')
     .option('--json', 'print JSON')
-    .action(async (name: string, opts: { interface: string; event?: string; batchSize?: number; notifySpectator?: boolean; maxPages?: number; params?: string; force?: string[]; skip?: string[]; dateFrom?: string; simulate?: boolean; wait?: boolean; json?: boolean }) => {
+    .action(async (name: string, opts: { interface: string; event?: string; batchSize?: number; notifySpectator?: boolean; maxPages?: number; params?: string; force?: string[]; file?: string; skip?: string[]; dateFrom?: string; simulate?: boolean; pointOfSales?: string; salesChannel?: string; wait?: boolean; json?: boolean }) => {
       const config = loadConfig();
       await withClient(config, async (client) => {
-        let params: Record<string, unknown> = {};
-        if (opts.params) {
-          try {
-            params = JSON.parse(opts.params) as Record<string, unknown>;
-          } catch {
-            throw new CliError('--params: not valid JSON');
-          }
-        }
-        if (opts.force) params.forceTickets = opts.force;
-        if (opts.skip) params.skipTickets = opts.skip;
-        if (opts.dateFrom) params.dateFrom = opts.dateFrom;
-        if (opts.simulate) params.simulationMode = true;
+        const params = await withInterfaceDates(config, opts.interface, paramsFromOptions(opts));
         const parsed = functionRunInputSchema.safeParse(
           Object.fromEntries(
             Object.entries({

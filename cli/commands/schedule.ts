@@ -26,8 +26,8 @@ import type { FunctionRunInput, FunctionRunSummary } from '../../common/function
 import type { Repository } from '../../db/repo';
 import { FUNCTIONS } from '../../temporal/functions';
 import { withClient, withRepo } from '../context';
-import { summaryText, waitForRun } from './run';
-import { CliError, intOption, output, table } from '../util';
+import { CliError, dateFromOption, intOption, output, table, ticketRefsOption } from '../util';
+import { paramsFromOptions, summaryText, waitForRun, withInterfaceDates } from './run';
 
 interface DefinitionOptions {
   interface: string;
@@ -44,6 +44,12 @@ interface DefinitionOptions {
   notifySpectator?: boolean;
   maxPages?: number;
   params?: string;
+  force?: string[];
+  file?: string;
+  skip?: string[];
+  dateFrom?: string;
+  pointOfSales?: string;
+  salesChannel?: string;
   ifMissing?: boolean;
   json?: boolean;
 }
@@ -72,16 +78,13 @@ function duration(flag: string, text: string | undefined): number | undefined {
   }
 }
 
-/** Input fields given on the command line (not validated here: the start contract's schema does it). */
-function inputFields(o: DefinitionOptions): Partial<FunctionRunInput> {
-  let params: unknown;
-  if (o.params !== undefined) {
-    try {
-      params = JSON.parse(o.params) as unknown;
-    } catch {
-      throw new CliError('--params: not valid JSON');
-    }
-  }
+/**
+ * Input fields given on the command line (not validated here: the start contract's schema does it). The file is read
+ * now: the schedule carries its tickets, not its path. A DD/MM/YY hh:mm date is read in the interface's time zone.
+ */
+async function inputFields(config: Config, o: DefinitionOptions): Promise<Partial<FunctionRunInput>> {
+  const given = paramsFromOptions(o);
+  const params = Object.keys(given).length || o.params !== undefined ? await withInterfaceDates(config, o.interface, given) : undefined;
   const fields = { eventCode: o.event, batchSize: o.batchSize, notifySpectator: o.notifySpectator, maxPages: o.maxPages, params };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<FunctionRunInput>;
 }
@@ -206,6 +209,12 @@ function definitionOptions(cmd: Command, forUpdate: boolean): Command {
     .option('--notify-spectator', 'run input (push-cancelled): the "Notify spectator" option')
     .option('--max-pages <n>', 'run input (feedback): stop after this many pages', intOption('--max-pages', 1))
     .option('--params <json>', 'run input: S-360 function parameters as JSON (see docs/start-contract.schema.json)')
+    .option('--force <refs>', 'run input: force list, ticket numbers or id:<S-360 id>, comma separated', ticketRefsOption('--force'))
+    .option('--skip <refs>', 'run input: skip list, ticket numbers or id:<S-360 id>, comma separated', ticketRefsOption('--skip'))
+    .option('--date-from <when>', "run input (pushes, privileges): DD/MM/YY hh:mm in the interface's time zone, or RFC 3339", (v: string) => (dateFromOption('--date-from')(v), v))
+    .option('--file <path>', 'run input: file to upload (ticket numbers or id:<S-360 id>, one per line or comma separated), read now and run as a force list')
+    .option('--point-of-sales <code>', 'run input (inject): the point of sales recorded on the tickets it prints')
+    .option('--sales-channel <code>', 'run input (inject): the sales channel recorded on the tickets it prints')
     .option('--json', 'print JSON');
 }
 
@@ -221,6 +230,7 @@ export function register(program: Command): void {
       const config = loadConfig();
       const scheduleId = scheduleIdOrCli(name, o.interface);
       const stickToTheHour = await stickToTheHourOf(config, o.interface, o.event, bool('--stick-to-the-hour', o.stickToTheHour));
+      const input = { interfaceName: o.interface, ...(await inputFields(config, o)) };
       await withClient(config, async (client) => {
         const res = await onSchedule(scheduleId, () =>
           upsertFunctionSchedule(
@@ -228,7 +238,7 @@ export function register(program: Command): void {
             config.TEMPORAL_TASK_QUEUE,
             {
               function: name,
-              input: { interfaceName: o.interface, ...inputFields(o) },
+              input,
               launch: o.launch ?? 'automatic',
               everyMs: duration('--every', o.every),
               cron: o.cron,
@@ -260,7 +270,7 @@ export function register(program: Command): void {
       stickToTheHour: bool('--stick-to-the-hour', o.stickToTheHour),
       catchupWindowMs: duration('--catchup-window', o.catchupWindow),
       note: o.note,
-      input: inputFields(o),
+      input: await inputFields(config, o),
     };
     if (o.event !== undefined) await withRepo(config, (repo) => checkEventCode(repo, o.event));
     await withClient(config, async (client) => {

@@ -1,25 +1,51 @@
 // Cards (digital privileges): candidates, payload rows, and the record of a successful injection.
 import type { Knex } from 'knex';
+import type { FunctionParams } from '../../common/functions';
+import { splitTicketRefs } from '../../contract/function-params';
 import type { CardPayloadRow } from '../types';
 import { upsertMarkers } from './injection';
 import { resolveErrorsIn } from './errors';
-import { rows, toIds, afterIdOf, limitOf, checkInterfaceId, iso, isoOrNull, str, strOrNull, numOrNull, compareIds } from './rows';
+import { rows, toIds, afterIdOf, limitOf, checkInterfaceId, iso, isoOrNull, str, strOrNull, numOrNull, compareIds, toDate } from './rows';
 
 export function cardsRepo(knex: Knex) {
   return {
-    async selectPrivilegeCandidates(interfaceId: number, opts: { afterId?: string | undefined; limit: number; productCode?: string | undefined }): Promise<string[]> {
+    /**
+     * One page of the cards to inject, by id after `afterId`, following the function parameters (§3.0, §3.5):
+     * - `products` (or `productCode`): only cards of these product codes;
+     * - `forceTickets`: exactly these cards (card number or id:<S-360 id>), NOT_PRINTED or already PRINTED (sent again:
+     *   TIXNGO updates the instance); otherwise `dateFrom`: cards changed since then, printed or not; otherwise the
+     *   NOT_PRINTED cards;
+     * - `skipTickets`: these cards are never selected (they stay NOT_PRINTED, unmarked).
+     */
+    async selectPrivilegeCandidates(
+      interfaceId: number,
+      opts: { afterId?: string | undefined; limit: number; productCode?: string | undefined; params?: FunctionParams | undefined },
+    ): Promise<string[]> {
+      const p = opts.params;
+      const where: string[] = ['c.interface_id = ?', 'c.id > ?'];
       const b: unknown[] = [checkInterfaceId(interfaceId), afterIdOf(opts.afterId)];
-      let product = '';
-      if (opts.productCode !== undefined) {
-        product = 'and c.product_code = ?';
-        b.push(opts.productCode);
+      const products = [...(p?.products ?? []), ...(opts.productCode !== undefined ? [opts.productCode] : [])];
+      if (products.length) {
+        where.push('c.product_code = any(?::text[])');
+        b.push(products);
+      }
+      if (p?.forceTickets) {
+        const f = splitTicketRefs(p.forceTickets);
+        where.push(`c.status in ('NOT_PRINTED', 'PRINTED') and (c.id = any(?::bigint[]) or c.card_number = any(?::text[]))`);
+        b.push(toIds(f.ids, 'forceTickets'), f.taxNumbers);
+      } else if (p?.dateFrom !== undefined) {
+        where.push(`c.status in ('NOT_PRINTED', 'PRINTED') and c.updated_at >= ?`);
+        b.push(toDate(p.dateFrom, 'dateFrom').toISOString());
+      } else {
+        where.push(`c.status = 'NOT_PRINTED'`);
+      }
+      if (p?.skipTickets) {
+        const k = splitTicketRefs(p.skipTickets);
+        where.push('not (c.id = any(?::bigint[]) or c.card_number = any(?::text[]))');
+        b.push(toIds(k.ids, 'skipTickets'), k.taxNumbers);
       }
       b.push(limitOf(opts.limit, 1000));
-      const r = await rows<{ id: string }>(
-        knex,
-        `select c.id::text as id from card c where c.interface_id = ? and c.status = 'NOT_PRINTED' and c.id > ? ${product} order by c.id limit ?`,
-        b,
-      );
+      const r = await rows<{ id: string }>(knex, `select c.id::text as id from card c where ${where.join(' and ')} order by c.id limit ?`, b);
       return r.map((x) => x.id);
     },
 

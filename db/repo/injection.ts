@@ -62,18 +62,25 @@ export function injectionRepo(knex: Knex) {
      * NOT_PRINTED -> PRINTED; INJECTION marker (also for a ticket cancelled meanwhile, since TIXNGO now
      * has it and Push Cancelled must delete it); mobile_ticket INJECTED when none yet; one history row
      * (change_key `injected`); open INJECTION errors resolved. Returns the ids whose status changed.
-     * Idempotent: a replay changes nothing and returns [].
+     * Idempotent: a replay changes nothing and returns []. `printedBy` (the schedule's point of sales configuration,
+     * §3.1.1) is recorded on the tickets this call prints.
      */
-    async markInjected(interfaceId: number, ids: readonly string[], executionId: string): Promise<string[]> {
+    async markInjected(
+      interfaceId: number,
+      ids: readonly string[],
+      executionId: string,
+      printedBy: { pointOfSales?: string | undefined; salesChannel?: string | undefined } = {},
+    ): Promise<string[]> {
       checkInterfaceId(interfaceId);
       if (ids.length === 0) return [];
       const idList = toIds(ids);
       return knex.transaction(async (trx) => {
         const changed = await rows<{ id: string }>(
           trx,
-          `update ticket set status = 'PRINTED', status_changed_at = now(), updated_at = now()
+          `update ticket set status = 'PRINTED', status_changed_at = now(), updated_at = now(),
+             printed_point_of_sales = ?, printed_sales_channel = ?
            where id = any(?::bigint[]) and interface_id = ? and status = 'NOT_PRINTED' returning id::text as id`,
-          [idList, interfaceId],
+          [printedBy.pointOfSales ?? null, printedBy.salesChannel ?? null, idList, interfaceId],
         );
         await upsertMarkers(trx, 'ticket', 'INJECTION', interfaceId, idList, executionId);
         await trx.raw(

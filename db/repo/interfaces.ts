@@ -13,10 +13,10 @@ export function interfacesRepo(knex: Knex) {
       try {
         const [r] = await rows(
           knex,
-          `insert into tixngo_interface (name, type, url, login_email, api_key_enc, notification_emails, custom_params, settings)
-           values (?, ?, ?, ?, ?, ?::text[], ?::jsonb, ?::jsonb)
+          `insert into tixngo_interface (name, type, url, login_email, api_key_enc, notification_emails, custom_params, settings, time_zone)
+           values (?, ?, ?, ?, ?, ?::text[], ?::jsonb, ?::jsonb, ?)
            returning ${INTERFACE_COLUMNS}`,
-          [v.name, v.type, v.url, v.loginEmail, encryptSecret(v.apiKey, secretKey), v.notificationEmails, JSON.stringify(v.customParams), JSON.stringify(v.settings)],
+          [v.name, v.type, v.url, v.loginEmail, encryptSecret(v.apiKey, secretKey), v.notificationEmails, JSON.stringify(v.customParams), JSON.stringify(v.settings), v.timeZone],
         );
         return mapInterface(r!);
       } catch (err) {

@@ -193,7 +193,7 @@ export function mapPerformance(r: Row): PerformanceRow {
   };
 }
 
-export const INTERFACE_COLUMNS = `id, name, type, url, login_email, notification_emails, custom_params, settings, created_at`;
+export const INTERFACE_COLUMNS = `id, name, type, url, login_email, notification_emails, custom_params, settings, time_zone, created_at`;
 
 export function mapInterface(r: Row): InterfaceRow {
   return {
@@ -205,6 +205,7 @@ export function mapInterface(r: Row): InterfaceRow {
     notificationEmails: (r.notification_emails as string[] | null) ?? [],
     customParams: (r.custom_params as CustomParams | null) ?? {},
     settings: { ...DEFAULT_FUNCTION_SETTINGS, ...((r.settings as Partial<FunctionSettings> | null) ?? {}) },
+    timeZone: strOrNull(r.time_zone) ?? 'UTC',
     createdAt: iso(r.created_at),
   };
 }

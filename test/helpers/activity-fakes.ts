@@ -23,6 +23,7 @@ export const IFACE: InterfaceRow = {
   notificationEmails: [],
   customParams: {},
   settings: { ...DEFAULT_FUNCTION_SETTINGS },
+  timeZone: 'UTC',
   createdAt: '2026-01-01T00:00:00Z',
 };
 

@@ -43,14 +43,14 @@ for (const backend of BACKENDS) {
 
     void test('an unknown status is stored raw, keeps the last known one, opens an error; a known one resolves it', async () => {
       const [a, b] = [ids[0]!, ids[1]!];
-      const r1 = await repo.applyFeedbackPage(iface.id, [change(a, 'DOWNLOADED', 'RECEIVED', 2), change(b, 'INJECTED', 'NOT_DOWNLOADED', 2)], 'c1', 'run-1');
+      const r1 = await repo.applyFeedbackPage(iface.id, [change(a, 'DOWNLOADED', 'RECEIVED', 2), change(b, 'INJECTED', 'NOT_DOWNLOADED', 2)], 'c1', { executionId: 'run-1' });
       assert.deepEqual(r1.changed, [
         { ticketId: a, tixngoStatus: 'DOWNLOADED' },
         { ticketId: b, tixngoStatus: 'INJECTED' },
       ]);
       assert.deepEqual(await mobile(a), { tixngo_status: 'DOWNLOADED', tixngo_raw_status: 'RECEIVED', tixngo_version: '2' });
 
-      const r2 = await repo.applyFeedbackPage(iface.id, [change(a, null, 'WHATEVER', 3)], 'c2', 'run-2');
+      const r2 = await repo.applyFeedbackPage(iface.id, [change(a, null, 'WHATEVER', 3)], 'c2', { executionId: 'run-2' });
       assert.deepEqual(r2.changed, [], 'no change of status to tell anyone');
       assert.equal(await repo.getFeedbackCursor(iface.id), 'c2');
       assert.deepEqual(await mobile(a), { tixngo_status: 'DOWNLOADED', tixngo_raw_status: 'WHATEVER', tixngo_version: '3' });
@@ -62,7 +62,7 @@ for (const backend of BACKENDS) {
       assert.equal(errors[0]!.field, 'status');
       assert.match(errors[0]!.message, new RegExp(`^ticket ${a}: unknown TIXNGO status WHATEVER`));
 
-      await repo.applyFeedbackPage(iface.id, [change(a, 'ASSIGNED', 'ASSIGNED', 4)], 'c3', 'run-3');
+      await repo.applyFeedbackPage(iface.id, [change(a, 'ASSIGNED', 'ASSIGNED', 4)], 'c3', { executionId: 'run-3' });
       assert.deepEqual(await mobile(a), { tixngo_status: 'ASSIGNED', tixngo_raw_status: 'ASSIGNED', tixngo_version: '4' });
       errors = await repo.listOpenErrors({ interfaceId: iface.id, fn: 'FEEDBACK' });
       assert.equal(errors.length, 0);
