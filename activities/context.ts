@@ -47,6 +47,7 @@ export type ActivityRepository = Pick<
   | 'selectInjectedInRun'
   | 'cancelTickets'
   | 'controlTickets'
+  | 'resolveErrors'
   | keyof NotifyRepository
 >;
 

@@ -20,6 +20,8 @@ export const CUSTOM_PARAMS = {
   TIXNGO_LIFECYCLE_MODE: z.literal('lifecycle'),
   sendMultilingualAsJsonObject: boolParam,
   enableTicketDistributionToCulturalContact: boolParam,
+  /** Not an S-360 parameter: also e-mail the recipients about runs ending in WARNING (default: ERROR and failures only). */
+  notifyOnWarning: boolParam,
 } as const;
 export const KNOWN_CUSTOM_PARAMS = Object.keys(CUSTOM_PARAMS);
 
