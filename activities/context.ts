@@ -52,6 +52,7 @@ export type ActivityRepository = Pick<
   | 'selectInjectedInRun'
   | 'cancelTickets'
   | 'controlTickets'
+  | 'resolveErrors'
   | keyof NotifyRepository
 >;
 

@@ -2,6 +2,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ERR_ALREADY_RUNNING } from '../common/errors';
+import { splitTicketRefs } from '../contract/function-params';
 import type { ActivityContext } from './context';
 import type { Activities, InterfaceInfo } from './types';
 
@@ -30,8 +31,23 @@ export function createExecutionActivities(ctx: ActivityContext): Pick<Activities
       return r.started;
     },
 
-    async finishExecution({ executionId, outcome, counts, error }) {
-      await repo.finishExecution(executionId, { outcome, counts: { ...counts }, error });
+    async finishExecution({ executionId, outcome, counts, error, openErrors }) {
+      if (!openErrors) {
+        await repo.finishExecution(executionId, { outcome, counts: { ...counts }, error });
+        return undefined;
+      }
+      // Errors of ticket workflows (a deletion never confirmed, a retry that failed again) belong to no run: no run
+      // selects those tickets again, so without this the function would report OK while they wait for a person.
+      const row = await ctx.iface(openErrors.interfaceName);
+      if (openErrors.skipTickets?.length) {
+        // Skipping a ticket is the operator's way to drop its error (§3.0 "until someone skips the bad tickets").
+        const skipped = await repo.resolveTicketRefs(row.id, splitTicketRefs(openErrors.skipTickets));
+        await repo.resolveErrors(row.id, openErrors.fn, 'ticket', skipped);
+      }
+      const open = await repo.listWorkflowErrors(row.id, openErrors.fn, { eventCode: openErrors.eventCode, limit: 1 });
+      const final = open.total > 0 ? 'ERROR' : outcome;
+      await repo.finishExecution(executionId, { outcome: final, counts: { ...counts }, error });
+      return { outcome: final, openWorkflowErrors: open.total };
     },
   };
 }

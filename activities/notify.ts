@@ -1,6 +1,10 @@
 // Error e-mails (§2.1 "Email notification to recipients", §3.0 "the e-mail recipients are alerted on errors"):
-// when a function run ends in ERROR or WARNING, or fails, the interface's notification recipients receive ONE
-// e-mail for that run, listing the failed tickets with their reasons (ticket ids, field, message).
+// when a function run ends in ERROR, or fails, the interface's notification recipients receive ONE e-mail for that
+// run, listing the failed tickets with their reasons (ticket ids, field, message), and the open errors ticket
+// workflows recorded against the function (they make the run ERROR: activities/executions.ts finishExecution).
+// A run ending in WARNING (items skipped, none failed) is e-mailed only when the interface opts in with the custom
+// parameter notifyOnWarning=true: the domain alerts on errors, and a warning on every run would teach people to
+// ignore the e-mails.
 //
 // - Personal data: only ids, field names, messages and counts; messages are scrubbed of anything that looks like an
 //   e-mail address, as a second guard (the activities already write messages without holder data).
@@ -72,10 +76,15 @@ export function notificationMessageId(workflowId: string, runId: string): string
 }
 
 /** Subject and text of the e-mail (pure). */
-export function buildRunOutcomeMail(input: NotifyRunOutcomeInput, errors: { total: number; items: ExecutionErrorItem[] }): { subject: string; text: string } {
+export function buildRunOutcomeMail(input: NotifyRunOutcomeInput, errors: ErrorList, workflowErrors: ErrorList = NO_ERRORS): { subject: string; text: string } {
   const c = input.counts;
   const failedText = input.outcome === 'FAILED' ? 'FAILED' : `ended in ${input.outcome}`;
-  const subject = `[s360-tixngo] ${input.interfaceName}: ${input.fn} ${failedText}${errors.total ? ` (${errors.total} failed item${errors.total === 1 ? '' : 's'})` : ''}`;
+  const plural = (n: number) => (n === 1 ? '' : 's');
+  const why = [
+    ...(errors.total ? [`${errors.total} failed item${plural(errors.total)}`] : []),
+    ...(workflowErrors.total ? [`${workflowErrors.total} open ticket workflow error${plural(workflowErrors.total)}`] : []),
+  ];
+  const subject = `[s360-tixngo] ${input.interfaceName}: ${input.fn} ${failedText}${why.length ? ` (${why.join(', ')})` : ''}`;
   const lines = [
     `Interface:  ${input.interfaceName}`,
     `Function:   ${input.fn} - ${FUNCTION_LABELS[input.fn]}`,
@@ -86,12 +95,22 @@ export function buildRunOutcomeMail(input: NotifyRunOutcomeInput, errors: { tota
   ];
   if (input.error) lines.push('', 'The run stopped:', `  ${scrub(input.error)}`);
   lines.push('');
+  const list = (l: ErrorList) => {
+    for (const e of l.items) lines.push(`  ${e.itemKind} ${e.itemId}${e.field ? `  [${e.field}]` : ''}  ${scrub(e.message)}`);
+    if (l.total > l.items.length) lines.push(`  ... and ${l.total - l.items.length} more`);
+  };
   if (errors.total === 0) {
     lines.push(input.outcome === 'WARNING' ? 'No item failed; some were skipped (see the counts).' : 'No failed item was recorded for this run.');
   } else {
     lines.push(`Failed items (${errors.total}):`);
-    for (const e of errors.items) lines.push(`  ${e.itemKind} ${e.itemId}${e.field ? `  [${e.field}]` : ''}  ${scrub(e.message)}`);
-    if (errors.total > errors.items.length) lines.push(`  ... and ${errors.total - errors.items.length} more`);
+    list(errors);
+  }
+  if (workflowErrors.total > 0) {
+    lines.push(
+      '',
+      `Open errors of ticket workflows (${workflowErrors.total}), counted against ${input.fn} until the ticket is retried successfully or skipped:`,
+    );
+    list(workflowErrors);
   }
   lines.push(
     '',
@@ -103,7 +122,16 @@ export function buildRunOutcomeMail(input: NotifyRunOutcomeInput, errors: { tota
 }
 
 /** The S-360 reads and writes of the error e-mail. */
-export type NotifyRepository = Pick<Repository, 'getInterfaceByName' | 'getExecutionNotification' | 'listExecutionErrors' | 'markExecutionNotified'>;
+export type NotifyRepository = Pick<Repository, 'getInterfaceByName' | 'getExecutionNotification' | 'listExecutionErrors' | 'listWorkflowErrors' | 'markExecutionNotified'>;
+
+type ErrorList = { total: number; items: ExecutionErrorItem[] };
+const NO_ERRORS: ErrorList = { total: 0, items: [] };
+
+/** Whether the interface asked for e-mails about WARNING runs too (custom parameter notifyOnWarning). */
+export function notifiesOnWarning(customParams: Record<string, unknown>): boolean {
+  const v = customParams.notifyOnWarning;
+  return v === true || v === 'true';
+}
 
 export function createNotifyActivities(deps: { repo: NotifyRepository; mailer: Mailer | undefined }): Pick<Activities, 'notifyRunOutcome'> {
   const { repo, mailer } = deps;
@@ -114,6 +142,10 @@ export function createNotifyActivities(deps: { repo: NotifyRepository; mailer: M
       if (!iface) {
         log.warn('run outcome e-mail skipped: the interface no longer exists', about);
         return { sent: false, skipped: 'unknown-interface', recipients: 0 };
+      }
+      if (input.outcome === 'WARNING' && !notifiesOnWarning(iface.customParams)) {
+        log.info('run outcome e-mail skipped: WARNING, and the interface does not ask for those (notifyOnWarning)', about);
+        return { sent: false, skipped: 'warning-not-notified', recipients: iface.notificationEmails.length };
       }
       const to = iface.notificationEmails;
       if (to.length === 0) {
@@ -130,7 +162,8 @@ export function createNotifyActivities(deps: { repo: NotifyRepository; mailer: M
         return { sent: false, skipped: 'already-sent', recipients: to.length, messageId: done.messageId ?? undefined };
       }
       const errors = await repo.listExecutionErrors(input.executionId, MAX_LISTED_ITEMS);
-      const mail = buildRunOutcomeMail(input, errors);
+      const workflowErrors = await repo.listWorkflowErrors(iface.id, input.fn, { eventCode: input.eventCode, limit: MAX_LISTED_ITEMS });
+      const mail = buildRunOutcomeMail(input, errors, workflowErrors);
       const messageId = notificationMessageId(input.workflowId, input.runId);
       let res: { accepted: string[]; rejected: string[] };
       try {
@@ -143,7 +176,7 @@ export function createNotifyActivities(deps: { repo: NotifyRepository; mailer: M
       }
       await repo.markExecutionNotified(input.executionId, messageId);
       if (res.rejected.length) log.warn('run outcome e-mail: some recipients were refused', { ...about, refused: res.rejected.length });
-      log.info('run outcome e-mail sent', { ...about, recipients: res.accepted.length, failedItems: errors.total });
+      log.info('run outcome e-mail sent', { ...about, recipients: res.accepted.length, failedItems: errors.total, workflowErrors: workflowErrors.total });
       return { sent: true, recipients: res.accepted.length, messageId };
     },
   };

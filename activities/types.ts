@@ -134,16 +134,34 @@ export interface NotifyRunOutcomeInput {
 export interface NotifyRunOutcomeResult {
   sent: boolean;
   /** Why nothing was sent. */
-  skipped?: 'already-sent' | 'no-recipients' | 'smtp-not-configured' | 'unknown-interface';
+  skipped?: 'already-sent' | 'no-recipients' | 'smtp-not-configured' | 'unknown-interface' | 'warning-not-notified';
   recipients: number;
   messageId?: string;
+}
+
+export interface FinishExecutionInput {
+  executionId: string;
+  outcome: ExecutionOutcome;
+  counts: FunctionCounts;
+  error?: string;
+  /**
+   * Count the open errors ticket workflows recorded against this function (§3.0: it keeps reporting an error until
+   * they are fixed or skipped): any makes the outcome ERROR; tickets in `skipTickets` have theirs resolved first.
+   * Absent (runs recorded before): the outcome is recorded as given and nothing is returned.
+   */
+  openErrors?: { interfaceName: string; fn: InterfaceFunction; eventCode?: string; skipTickets?: string[] };
+}
+export interface FinishExecutionResult {
+  /** The outcome recorded: the one given, or ERROR when ticket workflows left open errors. */
+  outcome: ExecutionOutcome;
+  openWorkflowErrors: number;
 }
 
 /** Activities of the main task queue: everything the workflows call but the fan-out. */
 export interface MainActivities {
   resolveInterface(name: string): Promise<InterfaceInfo>;
   startExecution(input: { interfaceName: string; fn: InterfaceFunction; workflowId: string; runId: string }): Promise<string>;
-  finishExecution(input: { executionId: string; outcome: ExecutionOutcome; counts: FunctionCounts; error?: string }): Promise<void>;
+  finishExecution(input: FinishExecutionInput): Promise<FinishExecutionResult | undefined>;
   injectTicketBatch(input: BatchInput): Promise<InjectBatchResult>;
   pushCancelledBatch(input: BatchInput): Promise<PushCancelledBatchResult>;
   pushControlledBatch(input: BatchInput): Promise<PushControlledBatchResult>;

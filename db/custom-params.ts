@@ -36,6 +36,8 @@ export const CUSTOM_PARAMS = {
   dumpDataModifiedByTemplate: boolParam,
   maxLengthDumpedCallsInKbs: intParam,
   enableTicketDistributionToCulturalContact: boolParam,
+  /** Not an S-360 parameter: also e-mail the recipients about runs ending in WARNING (default: ERROR and failures only). */
+  notifyOnWarning: boolParam,
 } as const;
 export const KNOWN_CUSTOM_PARAMS = Object.keys(CUSTOM_PARAMS);
 

@@ -7,6 +7,17 @@ import { migration005 } from './005_mobile_ticket_raw_status';
 import { migration006 } from './006_payload_fields';
 import { migration007 } from './007_interface_time_zone';
 import { migration008 } from './008_ticket_printed_at_point_of_sales';
+import { migration009 } from './009_interface_audit';
 import type { CodeMigration } from './types';
 
-export const MIGRATIONS: readonly CodeMigration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008];
+export const MIGRATIONS: readonly CodeMigration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration004,
+  migration005,
+  migration006,
+  migration007,
+  migration008,
+  migration009,
+];

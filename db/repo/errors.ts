@@ -1,7 +1,7 @@
 // The per-item error log of each interface and function: one open row per item, resolved when the item succeeds.
 import type { Knex } from 'knex';
 import type { InterfaceFunction } from '../../common/domain';
-import type { ErrorRow, ItemErrorInput, ItemKind } from '../types';
+import type { ErrorRow, ExecutionErrorItem, ItemErrorInput, ItemKind } from '../types';
 import { ValidationError } from '../validation';
 import { rows, limitOf, checkFunction, checkInterfaceId, ERROR_COLUMNS, mapError, type Conn } from './rows';
 
@@ -16,8 +16,39 @@ export async function resolveErrorsIn(conn: Conn, interfaceId: number, fn: Inter
   return r.length;
 }
 
+/**
+ * run_id of the error rows ticket and card workflows record (activities/lifecycle.ts recordItemError): a deletion
+ * never confirmed, a single-ticket push that failed again. No function run selects those tickets again, so these
+ * rows are what keeps the function in error until the ticket is retried successfully or skipped.
+ */
+export const WORKFLOW_ERROR_RUN_ID = 'lifecycle';
+
 export function errorsRepo(knex: Knex) {
   return {
+    /**
+     * The open errors ticket/card workflows recorded against this function of this interface (of the tickets of
+     * `eventCode` only, when given), ids, field and message only, ordered by item; at most `limit`, with the total.
+     */
+    async listWorkflowErrors(interfaceId: number, fn: InterfaceFunction, opts: { eventCode?: string | undefined; limit?: number | undefined } = {}): Promise<{ total: number; items: ExecutionErrorItem[] }> {
+      const eventCode = opts.eventCode ?? null;
+      const r = await rows<{ item_kind: string; item_id: string; field: string | null; message: string; total: string }>(
+        knex,
+        `select e.item_kind, e.item_id, e.field, e.message, count(*) over () as total
+         from interface_error e
+         where e.interface_id = ? and e.function = ? and e.resolved_at is null and e.run_id = ?
+           and (?::text is null or exists (
+             select 1 from ticket t join performance p on p.id = t.performance_id
+             where e.item_kind = 'ticket' and t.id::text = e.item_id and p.code = ?::text))
+         order by e.item_kind, length(e.item_id), e.item_id
+         limit ?`,
+        [checkInterfaceId(interfaceId), checkFunction(fn), WORKFLOW_ERROR_RUN_ID, eventCode, eventCode, limitOf(opts.limit, 10_000)],
+      );
+      return {
+        total: r.length ? Number(r[0]!.total) : 0,
+        items: r.map((x) => ({ itemKind: x.item_kind, itemId: x.item_id, field: x.field, message: x.message })),
+      };
+    },
+
     /**
      * Records per-item errors: at most one open row per (interface, function, item); recording again
      * updates message/field/last_seen and counts one more occurrence (not when replayed by the same run).

@@ -132,6 +132,8 @@ export function fakeRepo(tickets: TicketPayloadRow[], opts: { cursor?: string | 
       selectChangedSince: unexpected('selectChangedSince'),
       startExclusiveExecution: unexpected('startExclusiveExecution'),
       finishExecution: unexpected('finishExecution'),
+      resolveErrors: unexpected('resolveErrors'),
+      listWorkflowErrors: unexpected('listWorkflowErrors'),
       selectPrivilegeCandidates: unexpected('selectPrivilegeCandidates'),
       loadCardsForPayload: unexpected('loadCardsForPayload'),
       markCardsInjected: unexpected('markCardsInjected'),

@@ -93,7 +93,7 @@ for (const backend of BACKENDS) {
         const tables = async () =>
           ((await db.knex.raw(`select table_name from information_schema.tables where table_schema = current_schema() and table_name not like 'knex%' order by 1`)) as { rows: { table_name: string }[] }).rows.map((r) => r.table_name);
         const before = await tables();
-        assert.deepEqual(before, ['card', 'feedback_state', 'function_execution', 'interface_error', 'mobile_ticket', 'mobile_ticket_history', 'performance', 'processing_marker', 'ticket', 'tixngo_interface']);
+        assert.deepEqual(before, ['card', 'feedback_state', 'function_execution', 'interface_audit', 'interface_error', 'mobile_ticket', 'mobile_ticket_history', 'performance', 'processing_marker', 'ticket', 'tixngo_interface']);
         assert.deepEqual(await migrateLatest(db.knex), []);
         const all = MIGRATIONS.map((m) => m.name);
         assert.deepEqual(await migrateRollbackAll(db.knex), [...all].reverse());

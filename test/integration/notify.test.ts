@@ -9,7 +9,9 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { createNotifyActivities, createSmtpMailer, type MailMessage, type Mailer } from '../../activities/notify';
 import type { NotifyRunOutcomeInput, NotifyRunOutcomeResult } from '../../activities/types';
 import { seed } from '../../db/seed';
-import { createStack, type Stack } from '../helpers/stack';
+import { ticketWorkflowId } from '../../common/ids';
+import { requestRetryUpdate } from '../../workflows/messages';
+import { createStack, eventually, type Stack } from '../helpers/stack';
 import { closedPort, startSmtpServer, type TestSmtpServer } from '../helpers/smtp';
 
 const RECIPIENTS = ['ops@example.org', 'oncall@example.net'];
@@ -124,10 +126,19 @@ describe('a run that needs a person sends one e-mail', () => {
     assert.equal(smtp.messages.length - before, 0);
   });
 
-  test('WARNING (skip list): one e-mail, without personal data', async () => {
+  test('WARNING (skip list): no e-mail, unless the interface asks for them (notifyOnWarning); then one, without personal data', async () => {
+    const quiet = await ticketIds('NW0', 2);
+    const none = smtp.messages.length;
+    const warned = await s.run('inject', { eventCode: 'NW0', params: { skipTickets: [`id:${quiet[0]}`] } });
+    assert.equal(warned.outcome, 'WARNING');
+    assert.equal(smtp.messages.length, none, 'no e-mail for a WARNING by default');
+
+    await s.repo.updateInterface(s.interfaceName, { customParams: { notifyOnWarning: true } }, s.secretKey, 'test');
     const ids = await ticketIds('NW2', 3);
     const before = smtp.messages.length;
-    const summary = await s.run('inject', { eventCode: 'NW2', params: { skipTickets: [`id:${ids[1]}`] } });
+    const summary = await s.run('inject', { eventCode: 'NW2', params: { skipTickets: [`id:${ids[1]}`] } }).finally(() =>
+      s.repo.updateInterface(s.interfaceName, { customParams: {} }, s.secretKey, 'test'),
+    );
     assert.equal(summary.outcome, 'WARNING');
     assert.equal(smtp.messages.length - before, 1);
     const mail = smtp.messages.at(-1)!;
@@ -160,6 +171,52 @@ describe('a run that needs a person sends one e-mail', () => {
     const x = await lastExecution();
     assert.equal(x.outcome, 'ERROR');
     assert.ok(x.notified_at);
+  });
+});
+
+describe('errors of ticket workflows count against their function', () => {
+  test('a deletion never confirmed makes the next push-cancelled run ERROR, its e-mail lists the ticket; once retried, the next run is OK', async () => {
+    const lifecycle = { deletionPollInitialMs: 100, deletionPollMaxMs: 400, deletionConfirmTimeoutMs: 1_500 };
+    const [a, b] = await ticketIds('ND1', 2);
+    assert.equal((await s.run('inject', { eventCode: 'ND1', options: { lifecycle } })).outcome, 'OK');
+    await eventually('ticket workflows started', () => s.client.workflow.getHandle(ticketWorkflowId(a!)).describe().then(() => true, () => false), (v) => v);
+
+    await s.simAdmin('POST', '/__sim/faults', { deletionNeverConfirms: true });
+    try {
+      await s.repo.cancelTickets([a!], 'REFUND', 'CANCELLED');
+      const first = await s.run('push-cancelled', { eventCode: 'ND1', options: { lifecycle } });
+      assert.equal(first.succeeded, 1);
+      await eventually(
+        'the unconfirmed deletion recorded',
+        () => s.repo.listOpenErrors({ fn: 'PUSH_CANCELLED' }),
+        (rows) => rows.some((e) => e.itemId === a && /not confirmed/.test(e.message)),
+      );
+
+      const before = smtp.messages.length;
+      const next = await s.run('push-cancelled', { eventCode: 'ND1', options: { lifecycle } });
+      assert.equal(next.processed, 0, 'nothing new to push');
+      assert.equal(next.outcome, 'ERROR', 'the open error of the ticket workflow keeps the function in error');
+      assert.equal((await lastExecution()).outcome, 'ERROR');
+      assert.equal(smtp.messages.length - before, 1);
+      const mail = smtp.messages.at(-1)!;
+      assert.match(mail.subject, /PUSH_CANCELLED ended in ERROR \(1 open ticket workflow error\)/);
+      assert.match(mail.text, new RegExp(`Open errors of ticket workflows \\(1\\)[^\n]*\n  ticket ${a}  .*not confirmed`));
+      assert.ok(!new RegExp(`ticket ${b}\\b`).test(mail.text));
+
+      // Another event's run does not answer for this ticket.
+      await ticketIds('ND2', 1);
+      assert.equal((await s.run('push-cancelled', { eventCode: 'ND2' })).outcome, 'OK');
+    } finally {
+      await s.simAdmin('DELETE', '/__sim/faults');
+    }
+
+    // A successful retry resolves the error: the function is OK again, and sends no e-mail.
+    const r = await s.client.workflow.getHandle(ticketWorkflowId(a!)).executeUpdate(requestRetryUpdate);
+    assert.equal(r.retried, true);
+    await eventually('the error resolved', () => s.repo.listOpenErrors({ fn: 'PUSH_CANCELLED' }), (rows) => !rows.some((e) => e.itemId === a));
+    const before = smtp.messages.length;
+    assert.equal((await s.run('push-cancelled', { eventCode: 'ND1' })).outcome, 'OK');
+    assert.equal(smtp.messages.length, before);
   });
 });
 

@@ -63,6 +63,16 @@ test('ERROR: one notification, after the execution is finished, keyed by workflo
   assert.equal((r.calls.finishExecution ?? []).length, 1);
 });
 
+test('open errors of ticket workflows: finishExecution is asked to count them and its outcome (ERROR) is the run\'s, notified', async () => {
+  const r = await runInjection(
+    { injectTicketBatch: async () => batch(), finishExecution: async (i) => ({ outcome: i.openErrors ? 'ERROR' : i.outcome, openWorkflowErrors: 1 }) },
+    { eventCode: 'E1', params: { skipTickets: ['id:9'] } },
+  );
+  assert.deepEqual((r.calls.finishExecution ?? []).map((c) => (c as { openErrors?: unknown }).openErrors), [{ interfaceName: 'demo', fn: 'INJECTION', eventCode: 'E1', skipTickets: ['id:9'] }]);
+  assert.equal(r.result?.outcome, 'ERROR');
+  assert.deepEqual(r.notified.map((n) => n.outcome), ['ERROR']);
+});
+
 test('WARNING: notified too', async () => {
   const r = await runInjection({ injectTicketBatch: async () => batch({ selected: 2, skipped: 1 }) });
   assert.equal(r.result?.outcome, 'WARNING');
