@@ -17,6 +17,12 @@ const lifecycleModeParam = z.string().superRefine((v, ctx) => {
   });
 });
 
+// Contact creation and distribution (§7.2) is not built: `false` is what this bridge does, `true` is refused rather
+// than accepted and ignored.
+const contactDistributionParam = boolParam.refine((v) => v === false, {
+  message: 'contact creation and distribution (§7.2) is not supported: feedback does not update the S-360 cultural contact; leave it out or set false',
+});
+
 export const CUSTOM_PARAMS = {
   enforceMandatoryParameters: boolParam,
   ticketIterationSize: intParam,
@@ -35,7 +41,7 @@ export const CUSTOM_PARAMS = {
   dumpTnPRvariables: boolParam,
   dumpDataModifiedByTemplate: boolParam,
   maxLengthDumpedCallsInKbs: intParam,
-  enableTicketDistributionToCulturalContact: boolParam,
+  enableTicketDistributionToCulturalContact: contactDistributionParam,
   /** Not an S-360 parameter: also e-mail the recipients about runs ending in WARNING (default: ERROR and failures only). */
   notifyOnWarning: boolParam,
 } as const;

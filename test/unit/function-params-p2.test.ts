@@ -52,3 +52,9 @@ test('TIXNGO_LIFECYCLE_MODE: lifecycle accepted; history refused as deprecated, 
   assert.equal(validateInterfaceInput({ ...base, timeZone: 'Europe/Zurich' }).timeZone, 'Europe/Zurich');
   assert.throws(() => validateInterfaceInput({ ...base, timeZone: 'Europe/Nowhere' }), /timeZone: not a time zone: "Europe\/Nowhere"/);
 });
+
+test('enableTicketDistributionToCulturalContact: false accepted; true refused (contact distribution not built), naming the key', () => {
+  assert.deepEqual(parseCustomParamValues({ enableTicketDistributionToCulturalContact: 'false' }), { enableTicketDistributionToCulturalContact: false });
+  assert.throws(() => parseCustomParamValues({ enableTicketDistributionToCulturalContact: 'true' }), /^Error: customParams\.enableTicketDistributionToCulturalContact: contact creation and distribution \(§7\.2\) is not supported/);
+  assert.throws(() => parseCustomParamValues({ enableTicketDistributionToCulturalContact: true }), /not supported/);
+});
