@@ -1,5 +1,5 @@
 // Small helpers shared by the CLI commands.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { parseDateFrom, ticketRefProblem } from '../contract/function-params';
 
 /** An error the CLI prints as a single line (no stack) before exiting non-zero. */
@@ -38,8 +38,9 @@ export function table(rows: Record<string, unknown>[], columns?: string[]): stri
 
 export type Registrar = (program: Command) => void;
 
-// Option parsers (commander argParser): a bad value stops the command before it does anything, with a message
-// naming the option.
+// Option parsers (commander argParser): a bad value stops the command before it does anything, with one line naming
+// the option. They throw CliError rather than commander's InvalidArgumentError: commander would wrap the message
+// ("option '--x <n>' argument 'v' is invalid. ...") and print the whole help after it.
 
 /** A whole number from min to max, written in plain digits (1.5, 1e3, 0x10 or 12abc are refused, not truncated). */
 export function intOption(flag: string, min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
@@ -47,7 +48,7 @@ export function intOption(flag: string, min: number, max = Number.MAX_SAFE_INTEG
     const v = value.trim();
     const n = Number(v);
     if (!/^\d+$/.test(v) || n < min || n > max) {
-      throw new InvalidArgumentError(`${flag} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `from ${min} up` : `between ${min} and ${max}`}`);
+      throw new CliError(`${flag} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `from ${min} up` : `between ${min} and ${max}`}`);
     }
     return n;
   };
@@ -57,10 +58,10 @@ export function intOption(flag: string, min: number, max = Number.MAX_SAFE_INTEG
 export function ticketRefsOption(flag: string): (value: string) => string[] {
   return (value) => {
     const refs = value.split(',').map((x) => x.trim()).filter(Boolean);
-    if (refs.length === 0) throw new InvalidArgumentError(`${flag}: expected ticket numbers or id:<S-360 id>, comma separated`);
+    if (refs.length === 0) throw new CliError(`${flag}: expected ticket numbers or id:<S-360 id>, comma separated`);
     for (const [i, r] of refs.entries()) {
       const problem = ticketRefProblem(r);
-      if (problem) throw new InvalidArgumentError(`${flag}: entry ${i + 1} ${problem}`);
+      if (problem) throw new CliError(`${flag}: entry ${i + 1} ${problem}`);
     }
     return refs;
   };
@@ -72,7 +73,7 @@ export function dateFromOption(flag: string): (value: string) => string {
     try {
       return parseDateFrom(value);
     } catch (err) {
-      throw new InvalidArgumentError(`${flag}: ${(err as Error).message}`);
+      throw new CliError(`${flag}: ${(err as Error).message}`);
     }
   };
 }

@@ -1,13 +1,12 @@
 // The parsers of CLI numbers, ticket lists and dates, and the start contract's checks of the same values.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InvalidArgumentError } from 'commander';
-import { dateFromOption, intOption, ticketRefsOption } from '../../cli/util';
+import { CliError, dateFromOption, intOption, ticketRefsOption } from '../../cli/util';
 import { functionParamsSchema, parseDateFrom } from '../../contract/function-params';
 
 const invalid = (fn: () => unknown, re: RegExp) =>
   assert.throws(fn, (e: Error) => {
-    assert.ok(e instanceof InvalidArgumentError, String(e));
+    assert.ok(e instanceof CliError, String(e));
     assert.match(e.message, re);
     return true;
   });
