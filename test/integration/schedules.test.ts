@@ -76,6 +76,13 @@ test('a schedule created from the CLI fires on its own and its run shows in `sch
   assert.ok(summary.outcome === 'OK', JSON.stringify(summary));
   await eventually('the 3 seeded tickets PRINTED by scheduled runs', async () => (await s.db.knex('ticket').whereIn('id', ids).where({ status: 'PRINTED' }).count<{ n: string }[]>('* as n'))[0]!.n, (n) => Number(n) === 3);
   await ok('schedule', 'pause', 'inject', '--interface', s.interfaceName);
+  // Pausing stops new firings, not a run that had just started: the manual run waits for it (one run at a time).
+  await eventually(
+    'no scheduled injection still running',
+    async () => (await s.client.workflow.count(`InterfaceName = '${s.interfaceName}' AND WorkflowType = 'injectTickets' AND ExecutionStatus = 'Running'`)).count,
+    (n) => n === 0,
+    30_000,
+  );
   const scheduled = await workflowDescription(run.workflowId);
   const manual = await s.run('inject');
   assert.equal(manual.outcome, 'OK');
