@@ -82,21 +82,12 @@ export interface FunctionProgress {
   startedAt: string;
 }
 
-export interface FunctionRunSummary {
+/** A run's result: its counts (FunctionCounts) and what S-360 and ops need besides. */
+export interface FunctionRunSummary extends FunctionCounts {
   function: InterfaceFunction;
   interfaceName: string;
   eventCode?: string;
   outcome: ExecutionOutcome;
-  processed: number;
-  succeeded: number;
-  failed: number;
-  skipped: number;
-  /** Feedback only: tickets of the feed S-360 does not know (logged; they leave the outcome alone). */
-  unknown?: number;
-  /** Injection: tickets waiting for mandatory holder fields; they change neither the outcome nor the error log. */
-  waiting?: number;
-  batches: number;
-  tixngoCalls: number;
   durationMs: number;
   /** The first failures (at most 100); the S-360 interface error log holds all of them. */
   failures: ItemFailure[];
