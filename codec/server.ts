@@ -9,7 +9,9 @@
 //                                  header there) can decode with "Include cross-origin credentials"
 //   GET /health                    "ok"
 //
-// Every encode/decode needs `Authorization: Bearer <S360_CODEC_SERVER_TOKEN>` (or that cookie). CORS answers only the
+// Every encode/decode needs `Authorization: Bearer <S360_CODEC_SERVER_TOKEN>` (or the bare token as the header's
+// value: `temporal --codec-auth` sends its value as the whole header), or that cookie. `{}` is an empty Payloads
+// message (proto3 JSON omits an empty repeated field) and gets `{"payloads":[]}`. CORS answers only the
 // configured UI origins; a browser request from any other origin is refused. Bodies above MAX_BODY_BYTES get a 413.
 // Token guesses are throttled per client address: after MAX_FAILURES wrong bearer tokens or sign-ins within
 // FAILURE_WINDOW_MS, that address gets 429 (with Retry-After) for any token until the window ends. Logs carry method,
@@ -132,7 +134,7 @@ export function payloadFromJson(v: unknown, i: number): Payload {
   const metadata: Record<string, Uint8Array> = {};
   if (p.metadata !== undefined && p.metadata !== null) {
     if (typeof p.metadata !== 'object' || Array.isArray(p.metadata)) throw new HttpError(400, `payloads[${i}].metadata: expected an object`);
-    for (const [k, val] of Object.entries(p.metadata)) metadata[k] = b64(val, `payloads[${i}].metadata.${k}`);
+    for (const [k, val] of Object.entries(p.metadata)) metadata[k] = val === null ? new Uint8Array() : b64(val, `payloads[${i}].metadata.${k}`);
   }
   return { metadata, data: p.data === undefined || p.data === null ? new Uint8Array() : b64(p.data, `payloads[${i}].data`) };
 }
@@ -231,7 +233,8 @@ export function createCodecHandler(opts: CodecServerOptions, port: () => number)
   };
   const authorized = (req: http.IncomingMessage): boolean => {
     const header = req.headers.authorization;
-    if (header !== undefined) return checkToken(req, /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? '');
+    // `Bearer <token>`, or the bare token: `temporal --codec-auth X` sends X as the whole header.
+    if (header !== undefined) return checkToken(req, /^(?:Bearer\s+)?(\S+)\s*$/i.exec(header.trim())?.[1] ?? '');
     const c = cookies(req).get(cookieName());
     return c !== undefined && sameSecret(c, session);
   };
@@ -264,9 +267,11 @@ export function createCodecHandler(opts: CodecServerOptions, port: () => number)
           200,
           page(
             's360-tixngo codec server',
-            `<p>Sign this browser in with the codec server token; then, in the Temporal UI's <b>Codec Server</b> settings, set the endpoint to
-<code>${escapeHtml(`http://${req.headers.host ?? 'this-host'}`)}</code> and turn on <b>Include cross-origin credentials</b>.
-Open the UI under the same host name as this page (both <code>localhost</code> or both <code>127.0.0.1</code>).</p>
+            `<p>Sign this browser in with the codec server token, then open the Temporal UI under the same host name as this page
+(both <code>localhost</code> or both <code>127.0.0.1</code>): the UI that <code>npm start</code> runs decodes right away.
+Another UI needs its codec endpoint set to <code>${escapeHtml(`http://${req.headers.host ?? 'this-host'}`)}</code> with
+<b>Include cross-origin credentials</b> on (UI server setting <code>codec.includeCredentials</code>, or the UI's
+<b>Codec Server</b> drawer: <i>Use my browser setting</i>).</p>
 <form method="post" action="/login"><label>Token <input type="password" name="token" autocomplete="off" autofocus></label><p><button type="submit">Sign in</button></p></form>`,
           ),
         );
@@ -274,7 +279,7 @@ Open the UI under the same host name as this page (both <code>localhost</code> o
       if (req.method === 'POST' && path === '/login') {
         const token = new URLSearchParams(await readBody(req)).get('token') ?? '';
         if (!checkToken(req, token)) return html(401, page('Wrong token', '<p><a href="/">Try again</a></p>'));
-        return html(200, page('Signed in', '<p>This browser may now decode payloads in the Temporal UI (for 12 hours).</p>'), {
+        return html(200, page('Signed in', '<p>This browser may now decode payloads in the Temporal UI (for 12 hours): open or reload the UI.</p>'), {
           'Set-Cookie': `${cookieName()}=${session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${COOKIE_MAX_AGE_S}`,
         });
       }
@@ -289,8 +294,11 @@ Open the UI under the same host name as this page (both <code>localhost</code> o
         if (err instanceof HttpError) throw err;
         throw new HttpError(400, 'body is not JSON');
       }
-      const list = (parsed as { payloads?: unknown } | null)?.payloads;
-      if (!Array.isArray(list)) throw new HttpError(400, 'expected {"payloads": [...]}');
+      // Protobuf JSON of a Payloads message: proto3 leaves an empty repeated field out, so `{}` (what the official
+      // CLI sends for a query without arguments) and `"payloads": null` are the empty list.
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HttpError(400, 'expected a Payloads message: {"payloads": [...]}');
+      const list = (parsed as { payloads?: unknown }).payloads ?? [];
+      if (!Array.isArray(list)) throw new HttpError(400, 'payloads: expected an array');
       const payloads = list.map(payloadFromJson);
       count = payloads.length;
       let out: Payload[];

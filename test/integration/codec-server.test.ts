@@ -54,6 +54,42 @@ describe('codec server', () => {
     assert.deepEqual(decoded, [holder, holder, holder]);
   });
 
+  test('proto3 JSON as the official CLI sends it: {} (empty Payloads), null lists and values, missing metadata or data', async () => {
+    const auth = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` };
+    for (const p of ['/decode', '/encode']) {
+      for (const raw of ['{}', '{"payloads":null}', '{"payloads":[]}']) {
+        const res = await fetch(`${server.url}${p}`, { method: 'POST', headers: auth, body: raw });
+        assert.equal(res.status, 200, `${p} ${raw}`);
+        assert.deepEqual(await res.json(), { payloads: [] }, `${p} ${raw}`);
+      }
+    }
+    // A payload with nothing set (Go's encoding/json omits empty fields), and a null metadata value: empty bytes.
+    const dec = await post('/decode', [{}, { metadata: { encoding: Buffer.from('json/plain').toString('base64'), x: null } }], { authorization: `Bearer ${TOKEN}` });
+    assert.equal(dec.status, 200);
+    assert.equal(((await dec.json()) as { payloads: unknown[] }).payloads.length, 2);
+    // Not a Payloads message at all: 400 naming what was expected.
+    for (const raw of ['[]', '"x"', '{"payloads":{}}']) {
+      const res = await fetch(`${server.url}/decode`, { method: 'POST', headers: auth, body: raw });
+      assert.equal(res.status, 400, raw);
+      assert.match(((await res.json()) as { error: string }).error, /payloads/i);
+    }
+  });
+
+  test('the bare token as the whole Authorization header (`temporal --codec-auth <token>`) is accepted too', async () => {
+    const fromWorker = payloadToJson((await codec.encode([defaultPayloadConverter.toPayload(holder)]))[0]!);
+    const res = await post('/decode', [fromWorker], { authorization: TOKEN });
+    assert.equal(res.status, 200);
+    assert.deepEqual(defaultPayloadConverter.fromPayload(payloadFromJson(((await res.json()) as { payloads: unknown[] }).payloads[0], 0)), holder);
+    // A wrong bare token is a wrong token (own server: this file's throttle budget is for the other tests).
+    const own = await startCodecServer({ codec, token: TOKEN, allowedOrigins: [UI], host: '127.0.0.1', port: 0 });
+    try {
+      const wrong = await fetch(`${own.url}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `${TOKEN}x` }, body: body([fromWorker]) });
+      assert.equal(wrong.status, 401);
+    } finally {
+      await own.close();
+    }
+  });
+
   test('no token, a wrong token, or a malformed header: 401, nothing decoded', async () => {
     const fromWorker = payloadToJson((await codec.encode([defaultPayloadConverter.toPayload(holder)]))[0]!);
     const cases: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: `Basic ${TOKEN}` }, { authorization: `Bearer ${TOKEN}x` }];
