@@ -11,11 +11,11 @@ export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
 
 const cache = new Map<string, { codec: EncryptionCodec; dataConverter: DataConverter }>();
 
-function entry(config: CodecKeyConfig) {
-  const k = JSON.stringify([config.S360_CODEC_KEY ?? null, config.S360_CODEC_KEY_ID ?? null, config.S360_CODEC_OLD_KEYS ?? null, config.S360_CODEC_KEY ? null : config.dataDir]);
+function entry(config: CodecKeyConfig, undecryptable: 'throw' | 'marker' = 'throw') {
+  const k = JSON.stringify([config.S360_CODEC_KEY ?? null, config.S360_CODEC_KEY_ID ?? null, config.S360_CODEC_OLD_KEYS ?? null, config.S360_CODEC_KEY ? null : config.dataDir, undecryptable]);
   let hit = cache.get(k);
   if (!hit) {
-    const codec = new EncryptionCodec(loadCodecKeys(config));
+    const codec = new EncryptionCodec(loadCodecKeys(config), { undecryptable });
     hit = { codec, dataConverter: { payloadCodecs: [codec], failureConverterPath: FAILURE_CONVERTER_PATH } };
     cache.set(k, hit);
   }
@@ -25,6 +25,15 @@ function entry(config: CodecKeyConfig) {
 /** The data converter for this process's configuration (default: the environment). */
 export function getDataConverter(config: CodecKeyConfig = loadConfig()): DataConverter {
   return entry(config).dataConverter;
+}
+
+/**
+ * The workers' data converter: as getDataConverter(), except that a payload the worker cannot decrypt (another
+ * client's key) is read as the `$undecryptable` marker, which the workflows refuse at entry with a clear,
+ * non-retryable failure naming the key id (workflows/validate.ts), instead of a workflow task failing forever.
+ */
+export function getWorkerDataConverter(config: CodecKeyConfig = loadConfig()): DataConverter {
+  return entry(config, 'marker').dataConverter;
 }
 
 /** The payload codec inside getDataConverter() (the codec server uses it directly). */

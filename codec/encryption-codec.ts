@@ -12,6 +12,7 @@
 import crypto from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { UNDECRYPTABLE, type UndecryptableMarker } from '../common/undecryptable';
 import type { SecretKey } from '../config/secrets';
 import type { CodecKeyRing } from './keys';
 
@@ -42,13 +43,31 @@ export function encryptedKeyId(payload: Payload): string | undefined {
   return text(payload.metadata?.[METADATA_KEY_ID]) ?? '';
 }
 
+export interface EncryptionCodecOptions {
+  /**
+   * What decode does with a payload it cannot decrypt (unknown key id, damaged data). `throw` (clients, the codec
+   * server): a PayloadDecryptionError. `marker` (workers): the JSON value `{ "$undecryptable": { keyId, reason } }`
+   * (common/undecryptable.ts), which the workflows refuse at entry with a clear failure; throwing there would fail
+   * the workflow task, retried forever.
+   */
+  undecryptable?: 'throw' | 'marker';
+}
+
+/** The plain JSON payload a worker reads in place of an undecryptable one. */
+export function undecryptablePayload(keyId: string, reason: UndecryptableMarker[typeof UNDECRYPTABLE]['reason']): Payload {
+  const marker: UndecryptableMarker = { [UNDECRYPTABLE]: { keyId, reason } };
+  return { metadata: { [METADATA_ENCODING]: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(marker)) };
+}
+
 export class EncryptionCodec implements PayloadCodec {
   readonly #current: SecretKey;
   readonly #byId: ReadonlyMap<string, SecretKey>;
+  readonly #marker: boolean;
 
-  constructor(keys: CodecKeyRing) {
+  constructor(keys: CodecKeyRing, opts: EncryptionCodecOptions = {}) {
     this.#current = keys.current;
     this.#byId = new Map([...keys.old, keys.current].map((k) => [k.id, k]));
+    this.#marker = opts.undecryptable === 'marker';
   }
 
   /** Id of the key new payloads are encrypted with. */
@@ -66,7 +85,15 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
-    return payloads.map((p) => this.decodeOne(p));
+    return payloads.map((p) => {
+      if (!this.#marker) return this.decodeOne(p);
+      try {
+        return this.decodeOne(p);
+      } catch (err) {
+        if (!(err instanceof PayloadDecryptionError)) throw err;
+        return undecryptablePayload(err.keyId, this.#byId.has(err.keyId) ? 'damaged' : 'unknown-key');
+      }
+    });
   }
 
   encodeOne(payload: Payload): Payload {
@@ -94,7 +121,7 @@ export class EncryptionCodec implements PayloadCodec {
     const key = this.#byId.get(kid);
     if (!key) {
       throw new PayloadDecryptionError(
-        `payload encrypted with key id '${kid}', which is not configured (known: ${this.keyIds.join(', ')}); add it to S360_CODEC_OLD_KEYS`,
+        `payload encrypted with codec key id '${kid}', which this process does not hold (its key ids: ${this.keyIds.join(', ')}): it was written with another codec key; use the same S360_CODEC_KEY (or DATA_DIR) as the workers, or add that key to S360_CODEC_OLD_KEYS`,
         kid,
       );
     }

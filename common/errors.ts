@@ -27,6 +27,11 @@ export const ERR_KILL_RATIO = 'KillRatioExceeded';
  * the field. The run fails at once, before any activity (so it takes no execution lock).
  */
 export const ERR_INVALID_INPUT = 'InvalidInput';
+/**
+ * A workflow input encrypted with a codec key the worker does not hold (a client with another S360_CODEC_KEY or
+ * DATA_DIR): the run fails at once, naming the key id, before any activity.
+ */
+export const ERR_UNDECRYPTABLE_INPUT = 'UndecryptableInput';
 /** An event, interface, execution or product code asked for by name that S-360 does not have (db NotFoundError). */
 export const ERR_NOT_FOUND = 'NotFound';
 

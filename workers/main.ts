@@ -6,7 +6,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { mailerFromConfig } from '../activities/notify';
-import { getDataConverter } from '../codec/data-converter';
+import { getWorkerDataConverter } from '../codec/data-converter';
 import type { Config } from '../config';
 import { closeDb, createDb } from '../db/connection';
 import { createRepository } from '../db/repo';
@@ -31,7 +31,7 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
   // The SDK's Core metrics go to a loopback exporter that /metrics appends (one scrape target).
   installRuntime(undefined, config.METRICS_PORT > 0 ? { metricsBindAddress: `127.0.0.1:${await freePort()}` } : {});
   const log = getLogger();
-  const dataConverter = getDataConverter(config); // a bad codec key stops the start before anything is opened
+  const dataConverter = getWorkerDataConverter(config); // a bad codec key stops the start before anything is opened
   const metrics = createMetrics();
   let metricsServer: MetricsServer | undefined;
   if (config.METRICS_PORT > 0) {

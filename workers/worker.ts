@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel } from '@temporalio/worker';
-import { FAILURE_CONVERTER_PATH, getDataConverter } from '../codec/data-converter';
+import { FAILURE_CONVERTER_PATH, getWorkerDataConverter } from '../codec/data-converter';
 import { fanoutTaskQueue } from '../common/ids';
 import { loadConfig } from '../config';
 import { PinoRuntimeLogger, getLogger, type AppLogLevel } from '../observability/logger';
@@ -96,11 +96,11 @@ export async function createWorkers(opts: {
   /** activities/index.ts createActivities(): each group on its own task queue. */
   activities: ActivityGroups;
   tuning?: Partial<WorkerTuning>;
-  /** Default: getDataConverter() for this process's environment (the codec key the clients use). */
+  /** Default: getWorkerDataConverter() for this process's environment (the codec key the clients use). */
   dataConverter?: DataConverter;
 }): Promise<Workers> {
   const tuning = { ...DEFAULT_TUNING, ...opts.tuning };
-  const dataConverter = opts.dataConverter ?? getDataConverter();
+  const dataConverter = opts.dataConverter ?? getWorkerDataConverter();
   const main = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { getDataConverter, getPayloadCodec } from '../../codec/data-converter';
+import { getDataConverter, getPayloadCodec, getWorkerDataConverter } from '../../codec/data-converter';
+import { UNDECRYPTABLE, undecryptable } from '../../common/undecryptable';
 import { ENCODING_ENCRYPTED, EncryptionCodec, PayloadDecryptionError, encryptedKeyId } from '../../codec/encryption-codec';
 import { loadCodecKeys, type CodecKeyConfig } from '../../codec/keys';
 import { ConfigError, loadConfig } from '../../config';
@@ -58,6 +59,29 @@ describe('EncryptionCodec', () => {
 
     const without = new EncryptionCodec(loadCodecKeys(cfg({ S360_CODEC_KEY_ID: 'new2' })));
     await assert.rejects(without.decode([enc!]), (e: Error) => e instanceof PayloadDecryptionError && /key id 'old1'/.test(e.message) && /S360_CODEC_OLD_KEYS/.test(e.message) && !e.message.includes(holder.email));
+  });
+
+  test("worker mode: a payload it cannot decrypt reads as the $undecryptable marker (key id, reason, no data); the client mode throws", async () => {
+    const foreign = new EncryptionCodec(loadCodecKeys(cfg({ S360_CODEC_KEY_ID: 'other9' })));
+    const [enc] = await foreign.encode([plain()]);
+    const k = cfg({ S360_CODEC_KEY_ID: 'mine1' });
+    const worker = new EncryptionCodec(loadCodecKeys(k), { undecryptable: 'marker' });
+    const own = (await worker.encode([plain()]))[0]!;
+    const flipped = Buffer.from(own.data!);
+    flipped[20] = flipped[20]! ^ 1;
+    const out = await worker.decode([enc!, own, { ...own, data: flipped }, plain()]);
+    assert.deepEqual(
+      out.map((p) => defaultPayloadConverter.fromPayload(p)),
+      [{ [UNDECRYPTABLE]: { keyId: 'other9', reason: 'unknown-key' } }, holder, { [UNDECRYPTABLE]: { keyId: 'mine1', reason: 'damaged' } }, holder],
+    );
+    assert.deepEqual(undecryptable(defaultPayloadConverter.fromPayload(out[0]!)), { keyId: 'other9', reason: 'unknown-key' });
+    assert.equal(undecryptable(holder), undefined);
+    await assert.rejects(new EncryptionCodec(loadCodecKeys(k)).decode([enc!]), PayloadDecryptionError);
+    // The workers' converter uses the marker; the clients' one throws.
+    const c = cfg();
+    assert.notEqual(getWorkerDataConverter(c), getDataConverter(c));
+    await assert.rejects((getDataConverter(c).payloadCodecs![0]!).decode([enc!]), PayloadDecryptionError);
+    assert.ok(undecryptable(defaultPayloadConverter.fromPayload((await getWorkerDataConverter(c).payloadCodecs![0]!.decode([enc!]))[0]!)));
   });
 
   test('a tampered payload, or one moved under another key id, is refused', async () => {
