@@ -14,6 +14,9 @@ export const DEV_TOKEN_FILE = 'codec-server.token';
 
 export interface DevCodecServer {
   server: RunningCodecServer;
+  /** What a browser and the Web UI use: http://localhost:<port>. Its sign-in cookie is for that host name, so the
+   * banner, the UI's codec endpoint and the README all say localhost. */
+  browserUrl: string;
   token: string;
   /** Where the token came from: the environment, or the file under DATA_DIR. */
   tokenSource: 'S360_CODEC_SERVER_TOKEN' | string;
@@ -31,5 +34,5 @@ export async function startDevCodecServer(config: Config, opts: { port?: number;
     port: opts.port ?? config.CODEC_SERVER_PORT,
     log: opts.log,
   });
-  return { server, token, tokenSource: fromEnv ? 'S360_CODEC_SERVER_TOKEN' : path.join(config.dataDir, DEV_TOKEN_FILE) };
+  return { server, browserUrl: `http://localhost:${server.port}`, token, tokenSource: fromEnv ? 'S360_CODEC_SERVER_TOKEN' : path.join(config.dataDir, DEV_TOKEN_FILE) };
 }

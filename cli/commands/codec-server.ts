@@ -29,8 +29,11 @@ server's own page (GET /), which sets a cookie. Only the Temporal UI origins may
 (S360_CODEC_CORS_ORIGINS, default http://localhost:$TEMPORAL_UI_PORT and http://127.0.0.1:$TEMPORAL_UI_PORT).
 Bodies above 16 MiB are refused (413); after 5 wrong tokens (bearer or sign-in) within a minute, an address gets
 429 with Retry-After until the minute is over.
-Temporal UI: Codec Server settings -> endpoint http://<host>:<port>, "Include cross-origin credentials" on; or
-start the dev server with --ui-codec-endpoint http://<host>:<port>.`,
+Temporal UI: the UI server's codec endpoint http://<host>:<port> with includeCredentials on (the temporalio/ui
+image: TEMPORAL_CODEC_ENDPOINT, TEMPORAL_CODEC_INCLUDE_CREDENTIALS=true), or per browser in the UI's Codec Server
+drawer ("Use my browser setting", "Include cross-origin credentials" on); open the UI under the same host name.
+\`s360-tixngo dev\` (npm start) runs its own codec server, already wired into its UI.
+The official CLI: temporal … --codec-endpoint http://<host>:<port> --codec-auth "Bearer <token>".`,
     )
     .action(async (opts: CodecServerCliOptions) => {
       const config = loadConfig();
@@ -52,7 +55,9 @@ start the dev server with --ui-codec-endpoint http://<host>:<port>.`,
       say(`codec server on ${server.url} (listening on ${server.address}${everywhere}; key id ${codec.keyId}; decrypts ${codec.keyIds.join(', ')})`);
       say(`  CORS origins: ${config.codecCorsOrigins.join(', ')}`);
       if (generated) say(`  token (generated for this run, --dev): ${token}`);
-      say(`  browser sign-in: ${server.url}/   then the Temporal UI's Codec Server endpoint: ${server.url} ("Include cross-origin credentials" on)`);
+      // Browsers: one host name for the sign-in page and the UI's codec endpoint (the cookie belongs to it).
+      const browserUrl = server.url.replace(/^http:\/\/(127\.0\.0\.1|\[::1\])(?=:)/, 'http://localhost');
+      say(`  browser sign-in: ${browserUrl}/   then the Temporal UI's codec endpoint: ${browserUrl} with "include credentials" on (same host name as the UI)`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);

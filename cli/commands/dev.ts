@@ -3,8 +3,8 @@
 //   - Temporal: the server at TEMPORAL_ADDRESS if one answers, else `temporal server start-dev` with its Web UI,
 //     state in $DATA_DIR/temporal.db so runs survive a restart; search attributes registered;
 //   - TIXNGO: TIXNGO_URL, or the simulator on SIMULATOR_PORT (state in $DATA_DIR/simulator.json);
-//   - the codec server on CODEC_SERVER_PORT, wired into the Web UI (`--ui-codec-endpoint`), so that an operator who
-//     signs in with its token sees decoded payloads;
+//   - the codec server on CODEC_SERVER_PORT, wired into the Web UI (`--ui-codec-endpoint`, and tooling/ui-front.ts
+//     for its credentials), so that a browser signed in with its token sees decoded payloads;
 //   - a `demo` interface pointing at it, its default schedules (manual unless --schedules automatic), and the worker.
 // Ctrl-C stops everything it started, in reverse order, with no orphan process.
 import fs from 'node:fs';
@@ -23,8 +23,9 @@ import { startDevCodecServer, type DevCodecServer } from '../../codec/dev-codec-
 import { getLogger } from '../../observability/logger';
 import { ensureTemporalCli } from '../../tooling/temporal-cli';
 import { connectClient, registerSearchAttributes } from '../../temporal/connection';
-import { portAnswers } from '../../temporal/ports';
+import { freePort, portAnswers } from '../../temporal/ports';
 import { startDevServer } from '../../tooling/dev-server';
+import { startUiFront } from '../../tooling/ui-front';
 import { startWorker } from '../../workers/main';
 import { demoScheduleDefinitions, upsertFunctionSchedule, type Launch } from '../../temporal/schedules';
 import { openDatabase } from '../context';
@@ -34,6 +35,12 @@ export const DEMO_INTERFACE = 'demo';
 
 type Stopper = { name: string; stop: () => Promise<void> };
 
+/** The host name people open in a browser: `localhost` for a loopback or wildcard address (the codec server's
+ * sign-in cookie and the UI must be on the same host name, and the README says localhost). */
+export function browserHost(host: string): string {
+  return ['127.0.0.1', '0.0.0.0', '::1', '[::1]', '::', '[::]', 'localhost'].includes(host) ? 'localhost' : host;
+}
+
 async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: string) => void, uiCodecEndpoint?: string): Promise<{ address: string; uiUrl?: string }> {
   const [host, portText] = config.TEMPORAL_ADDRESS.split(':') as [string, string];
   const port = Number(portText);
@@ -41,6 +48,15 @@ async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: stri
     say(`Temporal: using the server already listening on ${config.TEMPORAL_ADDRESS}`);
     return { address: config.TEMPORAL_ADDRESS };
   }
+  const uiUrl = `http://${browserHost(host)}:${config.TEMPORAL_UI_PORT}`;
+  // With a codec server, the dev server's UI runs on a private loopback port behind tooling/ui-front.ts, which
+  // tells the UI to send the codec server's sign-in cookie (a setting `start-dev` cannot give it).
+  const uiPort = uiCodecEndpoint ? await freePort() : config.TEMPORAL_UI_PORT;
+  const front = async () => {
+    if (!uiCodecEndpoint) return;
+    const f = await startUiFront({ host, port: config.TEMPORAL_UI_PORT, upstreamHost: host, upstreamPort: uiPort, codecEndpoint: uiCodecEndpoint });
+    stoppers.push({ name: 'Temporal UI front', stop: () => f.close() });
+  };
   const cli = ensureTemporalCli(say);
   if (!cli) {
     // No binary and no Go: let the SDK download its dev server (works on a machine with internet).
@@ -49,20 +65,21 @@ async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: stri
         ip: host,
         port,
         ui: true,
-        uiPort: config.TEMPORAL_UI_PORT,
+        uiPort,
         dbFilename: path.join(config.dataDir, 'temporal.db'),
         searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
         extraArgs: uiCodecEndpoint ? ['--ui-codec-endpoint', uiCodecEndpoint] : [],
       },
     });
     stoppers.push({ name: 'temporal dev server', stop: () => env.teardown() });
-    return { address: config.TEMPORAL_ADDRESS, uiUrl: `http://${host}:${config.TEMPORAL_UI_PORT}` };
+    await front();
+    return { address: config.TEMPORAL_ADDRESS, uiUrl };
   }
   const server = await startDevServer({
     cliPath: cli.path,
     ip: host,
     port,
-    uiPort: config.TEMPORAL_UI_PORT,
+    uiPort,
     uiCodecEndpoint,
     dbFile: path.join(config.dataDir, 'temporal.db'),
     fastSqlite: config.TEMPORAL_DEV_SQLITE_PRAGMAS,
@@ -71,7 +88,8 @@ async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: stri
     say,
   });
   stoppers.push({ name: 'temporal dev server', stop: () => server.stop() });
-  return { address: server.address, uiUrl: server.uiUrl };
+  await front();
+  return { address: server.address, uiUrl };
 }
 
 export function register(program: Command): void {
@@ -137,7 +155,7 @@ export function register(program: Command): void {
           const running = codec;
           stoppers.push({ name: 'codec server', stop: () => running.server.close() });
         }
-        const temporal = await ensureTemporal(config, stoppers, say, codec?.server.url);
+        const temporal = await ensureTemporal(config, stoppers, say, codec?.browserUrl);
         const client = await connectClient(config);
         await registerSearchAttributes(client, config.TEMPORAL_NAMESPACE);
         let schedulesText = 'none';
@@ -184,8 +202,8 @@ export function register(program: Command): void {
         say(`  Temporal gRPC    ${temporal.address}`);
         if (temporal.uiUrl) say(`  Temporal Web UI  ${temporal.uiUrl}`);
         if (codec) {
-          say(`  Codec server     ${codec.server.url}  (decodes payloads for the Web UI; sign in once at ${codec.server.url}/ with the token in ${codec.tokenSource},`);
-          say('                   then in the UI\'s Codec Server settings turn on "Include cross-origin credentials")');
+          say(`  Codec server     ${codec.browserUrl}  (decodes payloads for the Web UI: sign this browser in once at ${codec.browserUrl}/`);
+          say(`                   with the token in ${codec.tokenSource}, then open the Web UI${temporal.uiUrl ? ` at ${temporal.uiUrl}` : ''}; same host name for both)`);
         }
         say(`  TIXNGO           ${tixngoUrl}${config.TIXNGO_URL ? '' : ' (simulator; admin API under /__sim)'}`);
         say(`  Task queue       ${config.TEMPORAL_TASK_QUEUE}`);

@@ -43,12 +43,15 @@ test('dev: Temporal + Web UI wired to the codec server, simulator, embedded DB, 
       assert.ok(Date.now() < deadline, `dev did not come up:\n${out}`);
       await new Promise((r) => setTimeout(r, 250));
     }
-    const codecUrl = `http://127.0.0.1:${codecPort}`;
+    // One host name for the browser: the codec server's sign-in cookie is for it (README: localhost).
+    const codecUrl = `http://localhost:${codecPort}`;
     assert.match(out, new RegExp(`Codec server\\s+${codecUrl.replace(/\./g, '\\.')}`));
+    assert.match(out, new RegExp(`Temporal Web UI\\s+http://localhost:${uiPort}`));
 
-    // The Web UI was told where the codec server is.
-    const settings = (await (await fetch(`http://127.0.0.1:${uiPort}/api/v1/settings`)).json()) as { Codec?: { Endpoint?: string } };
+    // The Web UI was told where the codec server is, and to send the sign-in cookie there (tooling/ui-front.ts).
+    const settings = (await (await fetch(`http://127.0.0.1:${uiPort}/api/v1/settings`)).json()) as { Codec?: { Endpoint?: string; IncludeCredentials?: boolean } };
     assert.equal(settings.Codec?.Endpoint, codecUrl);
+    assert.equal(settings.Codec?.IncludeCredentials, true);
 
     // The codec server refuses a caller without the token and decodes for one with it (token kept under DATA_DIR, 0600).
     const tokenFile = path.join(dataDir, DEV_TOKEN_FILE);

@@ -1,49 +1,58 @@
-// The Temporal Web UI in a real browser (headless Debian chromium through playwright-core), against a dev server
-// started with its UI and `--ui-codec-endpoint` pointing at our codec server: search `TicketId = "<id>"`, open that
-// ticket's workflow, and see its input decoded, once this browser signed in on the codec server (before that, the
-// UI gets 401 from the codec server and shows the payload still encrypted). Skipped, with the reason, when
-// /usr/bin/chromium is absent (`apt-get install -y chromium`).
+// The README's Web UI path, followed as written by a new user, in a real browser (headless Debian chromium through
+// playwright-core) with a FRESH profile (nothing set in the UI's Codec Server drawer): `npm start` (= `dev`, on free
+// ports and a fresh DATA_DIR), a run, then the Web UI at the address the banner prints: search `TicketId = "<id>"`,
+// open that ticket's workflow, its input is shown encrypted (the codec server answers 401); sign in on the codec
+// server's page at the address the banner prints, with the token from the file it names; the same workflow now
+// shows its input decoded. The banner, the UI's codec endpoint and the README use one host name (localhost): the
+// sign-in cookie is for that host. Skipped, with the reason, when /usr/bin/chromium is absent
+// (`apt-get install -y chromium`).
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
 import type { BrowserContext, Page } from 'playwright-core';
-import { getPayloadCodec } from '../../codec/data-converter';
-import { startCodecServer, type RunningCodecServer } from '../../codec/server';
-import { ticketWorkflowId } from '../../common/ids';
-import { seed } from '../../db/seed';
-import { createLogger, memoryDestination } from '../../observability/logger';
-import { ensureTemporalCli } from '../../tooling/temporal-cli';
-import { freePort, portAnswers } from '../../temporal/ports';
-import { startDevServer, type DevServer } from '../../tooling/dev-server';
-import { getStateQuery } from '../../workflows/messages';
-import { createStack, eventually, type Stack } from '../helpers/stack';
+import { findTemporalCli } from '../../tooling/temporal-cli';
+import { freePort } from '../../temporal/ports';
+import { CLI_BIN, PROJECT_ROOT, runCli } from '../helpers/cli';
+import { eventually } from '../helpers/stack';
 
 const CHROMIUM = '/usr/bin/chromium';
-const TOKEN = crypto.randomBytes(24).toString('base64url');
 const shots = path.resolve(__dirname, '../../.data/ui-browser');
 
-let server: DevServer | undefined;
-let codecServer: RunningCodecServer | undefined;
-let stack: Stack | undefined;
+let dev: ChildProcess | undefined;
+let exited: Promise<unknown> | undefined;
 let browser: BrowserContext | undefined;
 let profile: string | undefined;
+let connection: Connection | undefined;
 
 after(async () => {
   await browser?.close().catch(() => undefined);
-  await stack?.close();
-  await codecServer?.close();
-  await server?.stop();
+  await connection?.close().catch(() => undefined);
+  if (dev && dev.exitCode === null) {
+    const group = -dev.pid!;
+    process.kill(group, 'SIGINT');
+    const t = setTimeout(() => process.kill(group, 'SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(t);
+  }
   if (profile) fs.rmSync(profile, { recursive: true, force: true });
 });
+
+function devEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  // The test runner's own servers and keys are not this dev instance's.
+  for (const k of ['DATABASE_URL', 'DATA_DIR', 'TEMPORAL_ADDRESS', 'S360_CODEC_SERVER_TOKEN', 'S360_CODEC_KEY', 'S360_CODEC_KEY_ID', 'TIXNGO_URL', 'METRICS_PORT', 'S360_CODEC_CORS_ORIGINS']) delete env[k];
+  return env;
+}
 
 /** Opens the workflow list filtered by the query, then the ticket's workflow from it. */
 async function openTicketWorkflow(page: Page, uiUrl: string, ticketId: string): Promise<void> {
   const query = `TicketId = "${ticketId}"`;
   await page.goto(`${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
-  const link = page.getByRole('link', { name: ticketWorkflowId(ticketId), exact: true });
+  const link = page.getByRole('link', { name: `ticket-${ticketId}`, exact: true });
   await link.first().waitFor({ timeout: 60_000 });
   // The search found this ticket's workflow only.
   assert.equal(await page.getByRole('link', { name: /^ticket-\d+$/ }).count(), 1, 'one ticket workflow listed');
@@ -57,95 +66,123 @@ async function inputText(page: Page, decoded: boolean): Promise<string> {
   return page.locator('body').innerText();
 }
 
-test('Temporal UI: TicketId search finds the ticket workflow; with the codec server its input is decoded', { timeout: 240_000 }, async (t) => {
+test('README path: npm start, sign in on the codec server page as the banner says, the Web UI shows decoded input (fresh browser profile)', { timeout: 295_000 }, async (t) => {
   if (!fs.existsSync(CHROMIUM)) {
     t.skip(`${CHROMIUM} is absent (apt-get install -y chromium); the UI browser test needs it`);
     return;
   }
-  const cli = ensureTemporalCli();
-  if (!cli) {
+  if (!findTemporalCli()) {
     t.skip('no temporal CLI to start a dev server with its UI');
     return;
   }
   const { chromium } = await import('playwright-core');
 
-  const uiPort = await freePort();
-  const uiUrl = `http://127.0.0.1:${uiPort}`;
-  const logs = memoryDestination();
-  codecServer = await startCodecServer({ codec: getPayloadCodec(), token: TOKEN, allowedOrigins: [uiUrl], host: '127.0.0.1', port: 0, log: createLogger({ destination: logs.stream }) });
-  fs.mkdirSync(shots, { recursive: true });
-  server = await startDevServer({
-    cliPath: cli.path,
-    port: await freePort(),
-    uiPort,
-    extraArgs: ['--ui-codec-endpoint', codecServer.url],
-    logFile: path.join(shots, 'temporal.log'),
-  });
-  await eventually('the Temporal UI answering', () => portAnswers('127.0.0.1', uiPort), (ok) => ok, 60_000);
+  // 1. `npm start`, as a user runs it (own ports and DATA_DIR, so that it never meets another test's servers).
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 's360-ui-'));
+  const [temporalPort, uiPort, simPort, codecPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const env: NodeJS.ProcessEnv = {
+    ...devEnv(),
+    DATA_DIR: dataDir,
+    TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+    TEMPORAL_UI_PORT: String(uiPort),
+    SIMULATOR_PORT: String(simPort),
+    CODEC_SERVER_PORT: String(codecPort),
+    LOG_LEVEL: 'warn',
+  };
+  // `--schedules none`: the demo schedules play no part here, and creating them only slows the start.
+  const child = spawn(process.execPath, [CLI_BIN, 'dev', '--schedules', 'none'], { cwd: PROJECT_ROOT, env, detached: true });
+  dev = child;
+  exited = new Promise((resolve) => child.once('exit', resolve));
+  let out = '';
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const deadline = Date.now() + 200_000;
+  while (!out.includes('Ctrl-C stops everything')) {
+    assert.ok(child.exitCode === null, `dev exited early:\n${out}`);
+    assert.ok(Date.now() < deadline, `dev did not come up:\n${out}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 
-  // The product on that server: a worker, an injection, ticket workflows.
-  process.env.TEMPORAL_TEST_ADDRESS = server.address;
-  stack = await createStack();
-  const s = stack;
-  const res = await seed(s.db.knex, { eventCode: 'UI1', tickets: 3, interfaceName: s.interfaceName });
-  const ticketId = String(BigInt(res.firstTicketId!) + 1n);
-  const summary = await s.run('inject');
-  assert.equal(summary.succeeded, 3);
-  await eventually('the ticket workflow INJECTED', () => s.client.workflow.getHandle(ticketWorkflowId(ticketId)).query(getStateQuery).catch(() => undefined), (st) => st?.step === 'INJECTED');
-  // Visibility is eventually consistent: wait until the search finds it, as the UI will ask.
+  // What the banner tells the user: the UI, the codec server and where the token is; one host name for all.
+  const uiUrl = /Temporal Web UI\s+(http:\/\/\S+)/.exec(out)?.[1];
+  const codecUrl = /Codec server\s+(http:\/\/\S+)/.exec(out)?.[1];
+  const tokenFile = /with the token in (\S+?),? then/.exec(out)?.[1];
+  assert.equal(uiUrl, `http://localhost:${uiPort}`, out);
+  assert.equal(codecUrl, `http://localhost:${codecPort}`, out);
+  assert.ok(tokenFile && fs.existsSync(tokenFile), `the banner names the token file:\n${out}`);
+  assert.match(out, new RegExp(`sign this browser in once at ${codecUrl}/`));
+  const token = fs.readFileSync(tokenFile, 'utf8').trim();
+
+  // 2. The README's next commands: seed and inject.
+  const seeded = await runCli(['db', 'seed', '--event', 'UI1', '--tickets', '3'], env);
+  assert.equal(seeded.code, 0, seeded.stderr);
+  const run = await runCli(['run', 'inject', '--wait', '--json'], env);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.json<{ succeeded: number }>().succeeded, 3);
+
+  // A ticket to look at (ids only: listing needs no key); visible to the search the UI will make.
+  connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: 'default' });
+  const ticketId = await eventually(
+    'a ticket workflow visible to TicketId search',
+    async () => {
+      for await (const wf of client.workflow.list({ query: 'WorkflowType = "ticketLifecycle"' })) return wf.workflowId.replace(/^ticket-/, '');
+      return undefined;
+    },
+    (id) => id !== undefined,
+    60_000,
+  );
   await eventually(
-    'the ticket workflow visible to TicketId search',
+    'TicketId search',
     async () => {
       let n = 0;
-      for await (const _ of s.client.workflow.list({ query: `TicketId = "${ticketId}"` })) n++;
+      for await (const _ of client.workflow.list({ query: `TicketId = "${ticketId}"` })) n++;
       return n;
     },
     (n) => n === 1,
+    60_000,
   );
 
+  // 3. A browser with a fresh profile: nothing in localStorage, the UI's codec drawer never touched.
   profile = fs.mkdtempSync(path.join(os.tmpdir(), 's360-chromium-'));
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  // What the UI's "Codec Server" settings store when a person sets the endpoint in this browser and turns on
-  // "Include cross-origin credentials" (the dev server's --ui-codec-endpoint cannot set that option).
-  await browser.addInitScript({
-    content: `if (location.origin === ${JSON.stringify(uiUrl)} && localStorage.getItem('endpoint') === null) {
-      localStorage.setItem('endpoint', ${JSON.stringify(JSON.stringify(codecServer.url))});
-      localStorage.setItem('includeCredentials', 'true');
-      localStorage.setItem('overrideRemoteCodecConfiguration', 'true');
-    }`,
-  });
   const page = browser.pages()[0] ?? (await browser.newPage());
+  const decodeStatuses: number[] = [];
+  page.on('response', (r) => {
+    if (r.url() === `${codecUrl}/decode`) decodeStatuses.push(r.status());
+  });
+  fs.mkdirSync(shots, { recursive: true });
 
   try {
-    // 1. Not signed in on the codec server: its answer is 401, the input stays encrypted.
-    await openTicketWorkflow(page, uiUrl, ticketId);
+    // Not signed in on the codec server: its answer is 401, the input stays encrypted.
+    await openTicketWorkflow(page, uiUrl, ticketId!);
     const before = await inputText(page, false);
     assert.match(before, /"encoding": "YmluYXJ5L2VuY3J5cHRlZA=="/, 'the input shown encrypted (encoding binary/encrypted, base64)');
     assert.ok(!before.includes('"ticketId"') && !before.includes('"interfaceName"'), 'nothing decoded without the token');
-    assert.ok(logs.lines().some((l) => l.path === '/decode' && l.status === 401), 'the UI called the codec server and was refused');
+    await eventually('the UI called the codec server', async () => decodeStatuses, (s) => s.includes(401));
 
-    // 2. Sign this browser in with the token (codec server page), then the same workflow shows decoded data.
-    await page.goto(`${codecServer.url}/`);
-    await page.locator('input[name="token"]').fill(TOKEN);
+    // Sign in as the banner says, then the same workflow shows decoded data: no other step.
+    await page.goto(`${codecUrl}/`);
+    await page.locator('input[name="token"]').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('Signed in').waitFor();
 
-    await openTicketWorkflow(page, uiUrl, ticketId);
+    await openTicketWorkflow(page, uiUrl, ticketId!);
     const text = await inputText(page, true);
     assert.match(text, new RegExp(`"ticketId":\\s*"${ticketId}"`), 'the decoded input names the ticket');
-    assert.match(text, new RegExp(`"interfaceName":\\s*"${s.interfaceName}"`));
-    assert.ok(
-      logs.lines().some((l) => l.path === '/decode' && l.status === 200 && l.origin === uiUrl),
-      'decoded by the codec server for the UI origin',
-    );
+    assert.match(text, /"interfaceName":\s*"demo"/);
+    assert.ok(decodeStatuses.includes(200), `the codec server decoded for the UI (statuses ${decodeStatuses.join(',')})`);
+    // The UI's own codec settings were never set in this browser (the cluster-level setting did it).
+    const stored = await page.evaluate<(string | null)[]>(`[localStorage.getItem('endpoint'), localStorage.getItem('overrideRemoteCodecConfiguration')]`);
+    assert.ok(stored.every((v) => v === null || v === '""' || v === 'false'), `browser codec settings: ${JSON.stringify(stored)}`);
     await page.screenshot({ path: path.join(shots, 'decoded.png'), fullPage: true });
   } catch (err) {
     await page.screenshot({ path: path.join(shots, 'failure.png'), fullPage: true }).catch(() => undefined);
-    fs.writeFileSync(path.join(shots, 'failure.txt'), await page.locator('body').innerText().catch(() => ''));
+    fs.writeFileSync(path.join(shots, 'failure.txt'), `${await page.locator('body').innerText().catch(() => '')}\n\n--- dev output ---\n${out}`);
     throw err;
   }
 });
