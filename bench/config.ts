@@ -1,9 +1,9 @@
 // The injection benchmark's options, defaults and result (what `bench --json` prints).
 import path from 'node:path';
 import { DEFAULT_TUNING, type WorkerTuning } from '../workers/worker';
+import type { CancellationBenchOptions, CancellationBenchResult } from './cancellation';
 
 /** The project root (the simulator and the worker child run from it). */
-import type { CancellationBenchOptions, CancellationBenchResult } from './cancellation';
 export const ROOT = path.resolve(__dirname, '..');
 export const NAMESPACE = 'default';
 
