@@ -107,6 +107,8 @@ async function main(): Promise<void> {
         await child.result();
         await save('injectionFanout', child);
       }
+      // The push's deletion waiter (default timings) would still run: its id is reused by pushCancelled-bulk below.
+      if (summary.deletionWaiterWorkflowId) await client.workflow.getHandle(summary.deletionWaiterWorkflowId).terminate('recorded elsewhere');
     }
 
     // Issue #13: a push whose deletions its waiter confirms in bulk (child deletionWaiter), feedback waking the waiters,
