@@ -8,6 +8,7 @@
 //  - the API key is read from S-360 (decrypted in memory) and never leaves this process: not in workflow input,
 //    history, logs or error messages.
 import { createActivityContext, type ActivityDeps } from './context';
+import { createDeletionActivities } from './deletions';
 import { createExecutionActivities } from './executions';
 import { createFanoutActivities } from './fanout';
 import { withS360Failures } from './failures';
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDeps): ActivityGroups {
       ...createFeedbackActivities(ctx),
       ...createPrivilegeActivities(ctx),
       ...createLifecycleActivities(ctx),
+      ...createDeletionActivities(ctx),
     }),
     fanout: withS360Failures(createFanoutActivities(ctx)),
   };

@@ -116,6 +116,31 @@ export interface NotifyCardsInput {
   items: { cardId: string; productCode: string; event: CardEvent }[];
 }
 
+/** One part of a deletion waiter's round (workflows/deletion-waiter.ts). */
+export interface PollDeletionsInput {
+  interfaceName: string;
+  /** The push-cancelled execution whose tickets are polled. */
+  executionId: string;
+  afterId?: string;
+  /** At most this many tickets per activity (default 10,000); the workflow loops until done. */
+  maxTickets?: number;
+  /** Count the tickets the run pushed (the first activity of a round). */
+  countTotal?: boolean;
+}
+export interface PollDeletionsResult {
+  /** The run's pushed tickets (with countTotal). */
+  total?: number;
+  /** Tickets read in this activity that are still not DELETED. */
+  pending: number;
+  /** Tickets read in this activity that TIXNGO now reports DELETED. */
+  confirmed: number;
+  /** Ticket workflows signalled (their TIXNGO status changed from DELETION_PENDING). */
+  signalled: number;
+  tixngoCalls: number;
+  lastId?: string;
+  done: boolean;
+}
+
 /** A function run that needs a person: ended ERROR or WARNING, or failed (the workflow rethrows). */
 export interface NotifyRunOutcomeInput {
   interfaceName: string;
@@ -171,6 +196,10 @@ export interface MainActivities {
   applyS360Cancel(input: { ticketIds: string[]; reason?: string; status: 'CANCELLED' | 'INVALIDATED' }): Promise<void>;
   applyS360Control(input: { ticketIds: string[]; at?: string }): Promise<void>;
   readTixngoStatus(input: { interfaceName: string; ticketId: string }): Promise<{ found: boolean; tixngoStatus?: TixngoStatus; version?: number }>;
+  /** The deletion waiter: reads the run's pending tickets in bulk, signals the changed ones, stores their statuses. */
+  pollDeletions(input: PollDeletionsInput): Promise<PollDeletionsResult>;
+  /** Feedback saw deletions: every running deletion waiter of the interface polls at once. */
+  wakeDeletionWaiters(input: { interfaceName: string }): Promise<{ woken: number }>;
   recordItemError(input: { interfaceName: string; fn: InterfaceFunction; itemKind: 'ticket' | 'card'; itemId: string; type: string; message: string; field?: string }): Promise<void>;
   /** One e-mail to the interface's notification recipients about a run that needs a person (activities/notify.ts). */
   notifyRunOutcome(input: NotifyRunOutcomeInput): Promise<NotifyRunOutcomeResult>;

@@ -1,6 +1,7 @@
 // The injection benchmark's options, defaults and result (what `bench --json` prints).
 import path from 'node:path';
 import { DEFAULT_TUNING, type WorkerTuning } from '../workers/worker';
+import type { CancellationBenchOptions, CancellationBenchResult } from './cancellation';
 
 /** The project root (the simulator and the worker child run from it). */
 export const ROOT = path.resolve(__dirname, '..');
@@ -54,7 +55,9 @@ export interface InjectionBenchOptions {
    */
   injectionOnly?: boolean;
   /** Phases to measure (the ceiling also needs ceiling > 0). */
-  phases: ('bare' | 'temporal')[];
+  phases: ('bare' | 'temporal' | 'cancel')[];
+  /** The cancellation phase (bench/cancellation.ts). */
+  cancellation: CancellationBenchOptions;
   /** Tickets of the warm-up (through Temporal and through the bare loop) before measuring; 0 skips it. */
   warmup: number;
   /** No-op workflows started for the raw creation ceiling; 0 skips it. */
@@ -120,6 +123,8 @@ export interface InjectionBenchResult {
   /** temporal.printedAndInjectedMs / bareLoop.ms */
   ratio: number | null;
   ceiling: CeilingResult | null;
+  /** The cancellation phase (bench/cancellation.ts), each figure with its goal. */
+  cancellation: CancellationBenchResult | null;
   targets: { injectionWithin1_5xBareLoop: boolean | null; atMost1CallPer100Tickets: boolean | null; workflows500PerSec: boolean | null };
   devServer: DevServerBenchOptions & { args: string[] };
   worker: { mode: 'child' | 'in-process'; tuning: BenchWorkerTuning };

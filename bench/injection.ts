@@ -33,6 +33,7 @@ import { ensureTemporalCli } from '../tooling/temporal-cli';
 import { startFunction } from '../temporal/functions';
 import { NAMESPACE, type CeilingResult, type InjectionBenchOptions, type InjectionBenchResult } from './config';
 import { bareLoop, ceilingRun, settle, simStats, temporalRun, type Stage } from './phases';
+import { cancellationRun } from './cancellation';
 import { PhaseSampler, processMemoryMb, type Pids } from './proc-sampler';
 import { Cleanup, connectWhenHealthy, createBenchDatabase, devServerExtraArgs, startBenchDevServer, startSimulatorChild } from './processes';
 import { benchDataConverter, runBenchWorker, startWorkerChild, type BenchWorkerConfig } from './worker';
@@ -91,10 +92,11 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
   await repo.addInterface({ name: interfaceName, url: sim.interfaceUrl, loginEmail: 'bench@example.org', apiKey: API_KEY, notificationEmails: [], customParams: {} }, secretKey);
 
   const tag = crypto.randomBytes(3).toString('hex').toUpperCase();
-  const events = { temporal: `BENCH-T-${tag}`, bare: `BENCH-B-${tag}`, warmTemporal: `BENCH-WT-${tag}`, warmBare: `BENCH-WB-${tag}` };
+  const events = { temporal: `BENCH-T-${tag}`, bare: `BENCH-B-${tag}`, warmTemporal: `BENCH-WT-${tag}`, warmBare: `BENCH-WB-${tag}`, cancel: `BENCH-C-${tag}` };
   log(`seeding ${opts.tickets} tickets per measured path (${opts.phases.join(', ') || 'none'})${opts.warmup ? ` + ${opts.warmup} + ${opts.warmup} warm-up` : ''}...`);
   if (opts.phases.includes('temporal')) await seed(knex, { eventCode: events.temporal, tickets: opts.tickets, interfaceName });
   if (opts.phases.includes('bare')) await seed(knex, { eventCode: events.bare, tickets: opts.tickets, interfaceName });
+  if (opts.phases.includes('cancel')) await seed(knex, { eventCode: events.cancel, tickets: opts.cancellation.tickets, interfaceName });
   if (opts.warmup) {
     await seed(knex, { eventCode: events.warmTemporal, tickets: opts.warmup, interfaceName });
     await seed(knex, { eventCode: events.warmBare, tickets: opts.warmup, interfaceName });
@@ -188,6 +190,10 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
     };
   }
 
+  // Cancellation: N tickets cancelled and pushed, TIXNGO confirming late (bench/cancellation.ts).
+  const cancellation = opts.phases.includes('cancel') ? await cancellationRun(st, events.cancel, opts.cancellation, cleanup) : null;
+  if (cancellation) await settle(st, [taskQueue]);
+
   // Raw creation ceiling.
   let ceilingResult: CeilingResult | null = null;
   if (ceiling) {
@@ -206,6 +212,7 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
     bareLoop: bareLoopResult,
     ratio,
     ceiling: ceilingResult,
+    cancellation,
     targets: {
       injectionWithin1_5xBareLoop: ratio === null ? null : ratio <= 1.5,
       atMost1CallPer100Tickets: temporal ? temporal.callsPer100Tickets <= 1 : null,

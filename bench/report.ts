@@ -1,5 +1,6 @@
 // The benchmark's human-readable report (without --json).
 import type { CpuProfile, InjectionBenchResult } from './config';
+import { formatCancellation } from './cancellation';
 
 function profileLine(p: CpuProfile): string {
   const c = p.cpuSeconds;
@@ -37,6 +38,7 @@ export function formatReport(r: InjectionBenchResult): string {
       `dev server ceiling (${r.ceiling.workflows} no-op workflows, ${r.ceiling.concurrency} in flight): started ${r.ceiling.startsPerSec}/s, completed ${r.ceiling.completedPerSec}/s`,
     );
   }
+  if (r.cancellation) lines.push('', ...formatCancellation(r.cancellation));
   lines.push('');
   lines.push('targets:');
   lines.push(`  injection within 1.5x of the bare loop: ${yes(r.targets.injectionWithin1_5xBareLoop)}`);
@@ -47,6 +49,7 @@ export function formatReport(r: InjectionBenchResult): string {
   if (r.bareLoop) lines.push(`  bare loop: ${profileLine(r.bareLoop.profile)}`);
   if (r.temporal) lines.push(`  Temporal:  ${profileLine(r.temporal.profile)}`);
   if (r.ceiling) lines.push(`  ceiling:   ${profileLine(r.ceiling.profile)}`);
+  if (r.cancellation) lines.push(`  cancellation: ${profileLine(r.cancellation.profile)}`);
   lines.push('');
   const d = r.devServer;
   lines.push(

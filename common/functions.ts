@@ -93,6 +93,8 @@ export interface FunctionRunSummary extends FunctionCounts {
   failures: ItemFailure[];
   /** Injection: the workflow that starts the ticket workflows of the injected tickets once the batches are done. */
   lifecycleFanoutWorkflowId?: string;
+  /** Push cancelled: the workflow that confirms the run's deletions in bulk (workflows/deletion-waiter.ts). */
+  deletionWaiterWorkflowId?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -123,4 +125,41 @@ export interface InjectionFanoutResult extends NotifyResult {
 /** Answer of the fan-out's getFanoutProgress query. */
 export interface FanoutProgress extends NotifyResult {
   lastTicketId?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The deletion waiter of a push-cancelled run (workflows/deletion-waiter.ts)
+// ---------------------------------------------------------------------------------------------
+
+/** The waiter's counts, carried over continue-as-new and answered by its getDeletionProgress query. */
+export interface DeletionWaiterProgress {
+  /** Tickets the run pushed (its PUSH_CANCELLED markers), counted at the start of the last round. */
+  total: number;
+  /** Still not DELETED in S-360's mobile view after the last round. */
+  pending: number;
+  /** DELETED in S-360's mobile view (by this waiter or by feedback). */
+  confirmed: number;
+  /** Still pending when the waiter gave up at its deadline (0 before). */
+  neverConfirmed: number;
+  /** Polling rounds done; one round reads every pending ticket, one TIXNGO call per 1,000. */
+  rounds: number;
+  tixngoCalls: number;
+  /** Ticket workflows signalled because their TIXNGO status changed. */
+  signalled: number;
+  startedAt: string;
+  lastRoundAt?: string;
+  nextRoundAt?: string;
+  done: boolean;
+}
+
+export interface DeletionWaiterInput {
+  interfaceName: string;
+  /** The push run (S-360 function execution) whose tickets the waiter confirms. */
+  executionId: string;
+  /** deletionPollInitialMs, deletionPollMaxMs, deletionConfirmTimeoutMs as for the ticket workflows. */
+  lifecycleOptions?: LifecycleOptions;
+  /** Tickets per activity (default 10,000). */
+  maxTicketsPerActivity?: number;
+  /** Carried over continue-as-new. */
+  progress?: DeletionWaiterProgress;
 }

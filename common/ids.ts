@@ -24,3 +24,6 @@ export const functionScheduleId = (fn: string, interfaceName: string): string =>
 
 /** The workflow that starts the ticket workflows of one injection execution once its batches are done. */
 export const injectionFanoutWorkflowId = (interfaceName: string, executionId: string): string => `lifecycles-${interfaceName}-${executionId}`;
+
+/** The waiter that confirms the deletions of one push-cancelled execution in bulk (workflows/deletion-waiter.ts). */
+export const deletionWaiterWorkflowId = (interfaceName: string, executionId: string): string => `deletions-${interfaceName}-${executionId}`;

@@ -35,6 +35,11 @@ export interface TicketState {
   showDeletedTicket?: boolean;
   deletionPolls: number;
   deletionWaitStartedAt?: string;
+  /**
+   * The deletion waiter that confirms this ticket's deletion in bulk (`deletions-<interface>-<executionId>`): set by a
+   * push run's `cancelPushed`; the workflow then keeps only its own deadline and does not poll TIXNGO itself.
+   */
+  deletionConfirmedBy?: string;
   retries: number;
   updatedAt: string;
 }
@@ -64,7 +69,8 @@ export interface TicketLifecycleInput {
 export type TicketEvent =
   | { type: 'injected' }
   | { type: 'injectionRejected'; errorType: string; message: string; field?: string }
-  | { type: 'cancelPushed'; reason?: string; tixngoStatus: TixngoStatus; showDeletedTicket?: boolean; s360Status?: 'CANCELLED' | 'INVALIDATED' }
+  /** confirmedBy: the push run's deletion waiter, which polls TIXNGO for this ticket (absent: the ticket polls itself). */
+  | { type: 'cancelPushed'; reason?: string; tixngoStatus: TixngoStatus; showDeletedTicket?: boolean; s360Status?: 'CANCELLED' | 'INVALIDATED'; confirmedBy?: string }
   | { type: 'cancelRejected'; errorType: string; message: string }
   | { type: 'controlPushed'; tixngoStatus: TixngoStatus }
   | { type: 'controlRejected'; errorType: string; message: string }

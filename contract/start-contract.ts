@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { functionParamsSchema } from './function-params';
 import { EXECUTION_OUTCOMES, INTERFACE_FUNCTIONS, S360_TICKET_STATUSES, TIXNGO_STATUSES } from '../common/domain';
-import type { FunctionParams, FunctionProgress, FunctionRunInput, FunctionRunSummary, InjectionFanoutInput } from '../common/functions';
+import type { DeletionWaiterInput, FunctionParams, FunctionProgress, FunctionRunInput, FunctionRunSummary, InjectionFanoutInput } from '../common/functions';
 import type { CancelRequest, CardEvent, CardState, ControlRequest, PrivilegeLifecycleInput, RetryResult, TicketEvent, TicketLifecycleInput, TicketState } from '../common/lifecycle';
 
 const ms = z.number().int().positive();
@@ -83,6 +83,7 @@ export const ticketStateSchema = z.object({
   showDeletedTicket: z.boolean().optional(),
   deletionPolls: z.number(),
   deletionWaitStartedAt: z.string().optional(),
+  deletionConfirmedBy: z.string().optional(),
   retries: z.number(),
   updatedAt: z.string(),
 });
@@ -103,12 +104,13 @@ export const functionRunSummarySchema = z.object({
   durationMs: z.number(),
   failures: z.array(z.object({ itemId: z.string(), type: z.string(), message: z.string(), field: z.string().optional() })),
   lifecycleFanoutWorkflowId: z.string().optional().describe('injection: the child workflow (injectionFanout) that starts the ticket workflows once the batches are done'),
+  deletionWaiterWorkflowId: z.string().optional().describe('push cancelled: the child workflow (deletionWaiter) that confirms the run\'s deletions in bulk'),
 });
 
 export const ticketEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('injected') }),
   z.object({ type: z.literal('injectionRejected'), errorType: z.string(), message: z.string(), field: z.string().optional() }),
-  z.object({ type: z.literal('cancelPushed'), reason: z.string().optional(), tixngoStatus, showDeletedTicket: z.boolean().optional(), s360Status: z.enum(['CANCELLED', 'INVALIDATED']).optional() }),
+  z.object({ type: z.literal('cancelPushed'), reason: z.string().optional(), tixngoStatus, showDeletedTicket: z.boolean().optional(), s360Status: z.enum(['CANCELLED', 'INVALIDATED']).optional(), confirmedBy: z.string().min(1).optional() }),
   z.object({ type: z.literal('cancelRejected'), errorType: z.string(), message: z.string() }),
   z.object({ type: z.literal('controlPushed'), tixngoStatus }),
   z.object({ type: z.literal('controlRejected'), errorType: z.string(), message: z.string() }),
@@ -169,6 +171,30 @@ export const injectionFanoutInputSchema = z
     maxTicketsPerActivity: z.number().int().positive().optional(),
     afterId: z.string().optional(),
     done: z.object({ notified: count, closed: count }).optional(),
+  })
+  .strict();
+
+const deletionWaiterProgressSchema = z.object({
+  total: count,
+  pending: count,
+  confirmed: count,
+  neverConfirmed: count,
+  rounds: count,
+  tixngoCalls: count,
+  signalled: count,
+  startedAt: z.string(),
+  lastRoundAt: z.string().optional(),
+  nextRoundAt: z.string().optional(),
+  done: z.boolean(),
+});
+
+export const deletionWaiterInputSchema = z
+  .object({
+    interfaceName: z.string().min(1),
+    executionId: z.string().min(1),
+    lifecycleOptions: lifecycleOptionsSchema.optional(),
+    maxTicketsPerActivity: z.number().int().positive().optional(),
+    progress: deletionWaiterProgressSchema.optional(),
   })
   .strict();
 
@@ -234,5 +260,6 @@ const checks: [
   Same<z.infer<typeof cardStateSchema>, CardState>,
   Same<z.infer<typeof privilegeLifecycleWorkflowInputSchema>, PrivilegeLifecycleInput>,
   Same<z.infer<typeof injectionFanoutInputSchema>, InjectionFanoutInput>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+  Same<z.infer<typeof deletionWaiterInputSchema>, DeletionWaiterInput>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 void checks;

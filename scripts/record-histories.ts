@@ -13,7 +13,9 @@
 // Not written here, kept on purpose: injectTickets-before-notify-patch.json, an ERROR run recorded before the error
 // e-mail step (patch 'notify-run-outcome' in workflows/functions.ts); it proves that runs started before that change
 // still replay. Likewise injectTickets-before-fanout-patch.json: a run recorded before the deferred injection
-// fan-out (patch 'deferred-injection-fanout'), whose batches notified the ticket workflows themselves.
+// fan-out (patch 'deferred-injection-fanout'), whose batches notified the ticket workflows themselves. And
+// pushCancelled.json and feedbackSync.json were recorded before the bulk deletion confirmation (patches
+// 'bulk-deletion-confirmation' and 'feedback-wakes-deletion-waiters'); re-record only the *-bulk / *-wakes-waiters ones.
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -23,7 +25,7 @@ import { ticketWorkflowId, cardWorkflowId } from '../common/ids';
 import { createWorkers, installRuntime } from '../workers/worker';
 import type { FunctionRunSummary } from '../common/functions';
 import type { TicketState } from '../common/lifecycle';
-import { cardEventSignal, cancelSignal, getStateQuery, requestRetryUpdate, ticketEventSignal } from '../workflows/messages';
+import { cardEventSignal, cancelSignal, getDeletionProgressQuery, getStateQuery, requestRetryUpdate, ticketEventSignal, wakeDeletionWaiterSignal } from '../workflows/messages';
 import { createTestEnv } from '../test/helpers/temporal';
 import { acceptedTickets, batch, nonRetryable, pushedCancelled, rejectedTicket, stubActivities } from '../test/helpers/workflow-stubs';
 import { ERR_TIXNGO_REJECTED, ERR_TIXNGO_UNAUTHORIZED } from '../common/errors';
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
   const taskQueue = `record-${randomUUID()}`;
   let polls = 0;
   let injectOk = false;
+  let waiterRounds = 0;
   const { activities } = stubActivities({
     injectTicketBatch: async (i) =>
       i.interfaceName === 'unauthorized'
@@ -48,7 +51,17 @@ async function main(): Promise<void> {
         : batch({ accepted: acceptedTickets('901') }, { selected: 2, rejected: [rejectedTicket('902')], done: i.afterId !== undefined, lastId: '902' }),
     pushCancelledBatch: async (i) => batch({ pushed: [pushedCancelled(i.itemIds?.[0] ?? '903')] }),
     pushControlledBatch: async () => batch({ pushed: [{ ticketId: '904', eventCode: 'E1', tixngoStatus: 'CONTROLLED' }] }),
-    syncFeedbackPage: async () => ({ changed: [{ ticketId: '905', eventCode: 'E1', tixngoStatus: 'DOWNLOADED', version: 2 }], unknown: 0, received: 1, hasMore: false, tixngoCalls: 1 }),
+    // Interface 'deletions': feedback sees a deletion, and wakes the deletion waiters.
+    syncFeedbackPage: async (i) => ({
+      changed: [{ ticketId: '905', eventCode: 'E1', tixngoStatus: i.interfaceName === 'deletions' ? 'DELETED' : 'DOWNLOADED', version: 2 }],
+      unknown: 0,
+      received: 1,
+      hasMore: false,
+      tixngoCalls: 1,
+    }),
+    // The deletion waiter: two tickets pending in its first round, none in the next one.
+    pollDeletions: async () => ({ total: 2, pending: waiterRounds++ === 0 ? 2 : 0, confirmed: 0, signalled: waiterRounds > 1 ? 2 : 0, tixngoCalls: 1, done: true }),
+    wakeDeletionWaiters: async () => ({ woken: 1 }),
     injectPrivilegeBatch: async () => batch({ accepted: [{ cardId: '801', productCode: 'SEASON-1' }] }),
     // The error e-mail: sent, except for the interface whose SMTP server is down (3 attempts, the run goes on).
     notifyRunOutcome: async (i) =>
@@ -94,7 +107,44 @@ async function main(): Promise<void> {
         await child.result();
         await save('injectionFanout', child);
       }
+      // The push's deletion waiter (default timings) would still run: its id is reused by pushCancelled-bulk below.
+      if (summary.deletionWaiterWorkflowId) await client.workflow.getHandle(summary.deletionWaiterWorkflowId).terminate('recorded elsewhere');
     }
+
+    // Issue #13: a push whose deletions its waiter confirms in bulk (child deletionWaiter), feedback waking the waiters,
+    // the waiter woken twice (a round each: two pending, then none), a ticket confirmed in bulk.
+    const bulkPush = await client.workflow.start('pushCancelled', {
+      taskQueue,
+      workflowId: `record-pushCancelled-bulk-${randomUUID()}`,
+      args: [{ ...fnInput, options: { lifecycle: { deletionPollInitialMs: 3_600_000, deletionPollMaxMs: 3_600_000 } } }],
+    });
+    const bulkSummary = (await bulkPush.result()) as FunctionRunSummary;
+    await save('pushCancelled-bulk', bulkPush);
+    if (bulkSummary.deletionWaiterWorkflowId) await client.workflow.getHandle(bulkSummary.deletionWaiterWorkflowId).terminate('recorded elsewhere');
+    const wakes = await client.workflow.start('feedbackSync', { taskQueue, workflowId: `record-feedback-wakes-${randomUUID()}`, args: [{ interfaceName: 'deletions' }] });
+    await wakes.result();
+    await save('feedbackSync-wakes-waiters', wakes);
+    const waiter = await client.workflow.start('deletionWaiter', {
+      taskQueue,
+      workflowId: `record-deletions-${randomUUID()}`,
+      args: [{ interfaceName: 'demo', executionId: 'exec-1', lifecycleOptions: { deletionPollInitialMs: 3_600_000, deletionPollMaxMs: 3_600_000 } }],
+    });
+    await waiter.signal(wakeDeletionWaiterSignal);
+    for (let i = 0; i < 200 && (await waiter.query(getDeletionProgressQuery)).rounds < 1; i++) await new Promise((r) => setTimeout(r, 50));
+    await waiter.signal(wakeDeletionWaiterSignal);
+    await waiter.result();
+    await save('deletionWaiter', waiter);
+    const tb = await client.workflow.start('ticketLifecycle', {
+      taskQueue,
+      workflowId: ticketWorkflowId(`rec-${randomUUID()}`),
+      args: [{ ticketId: '908', eventCode: 'E1', interfaceName: 'demo', options: { deletionConfirmTimeoutMs: 3_600_000 } }],
+    });
+    await tb.signal(ticketEventSignal, { type: 'injected' });
+    await tb.signal(ticketEventSignal, { type: 'cancelPushed', reason: 'REFUND', tixngoStatus: 'DELETION_PENDING', s360Status: 'CANCELLED', confirmedBy: 'deletions-demo-exec-1' });
+    await wait(tb, (st) => st.step === 'DELETION_PENDING');
+    await tb.signal(ticketEventSignal, { type: 'feedback', tixngoStatus: 'DELETED', version: 3 });
+    await tb.result();
+    await save('ticketLifecycle-bulk-deleted', tb);
 
     // Error e-mails: a failed run (notified, then fails) and an ERROR run whose e-mail cannot be sent (goes on).
     const failed = await client.workflow.start('injectTickets', { taskQueue, workflowId: `record-failed-${randomUUID()}`, args: [{ interfaceName: 'unauthorized' }] });

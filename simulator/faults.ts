@@ -13,6 +13,7 @@ export const faultsSchema = z.strictObject({
   outageSeconds: z.number().min(0).max(86_400).nullable().optional(),
   deletionDelayMs: z.number().int().min(0).max(86_400_000).nullable().optional(),
   deletionNeverConfirms: z.boolean().nullable().optional(),
+  deletionHeldTickets: z.array(z.string().min(1).max(256)).max(10_000).nullable().optional(),
   failCalls: z.array(z.number().int().min(1)).min(1).max(1_000).nullable().optional(),
   failCallsRoute: z.string().min(1).max(200).nullable().optional(),
 });
@@ -28,6 +29,8 @@ export interface Faults {
   outageUntil?: number;
   deletionDelayMs?: number;
   deletionNeverConfirms?: boolean;
+  /** These tickets' deletions are never confirmed (they stay DELETION_PENDING); the others' are. */
+  deletionHeldTickets?: string[];
   /**
    * The Nth calls (1 = the first) counted from when failCalls or failCallsRoute was last set answer errorStatus
    * (default 503): deterministic failures, e.g. the second sub-call of a split batch.
@@ -138,6 +141,7 @@ export class FaultInjector {
   #applyDeletionFaults(): void {
     this.state.deletionDelayMs = this.#faults.deletionDelayMs ?? this.baseDeletionDelayMs;
     this.state.deletionNeverConfirms = this.#faults.deletionNeverConfirms ?? false;
+    this.state.deletionHeld = new Set(this.#faults.deletionHeldTickets ?? []);
     this.state.scheduleDeletionSweep();
   }
 }

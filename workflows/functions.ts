@@ -21,7 +21,9 @@ import {
   workflowInfo,
   log,
 } from '@temporalio/workflow';
-import { injectionFanoutWorkflowId } from '../common/ids';
+import { deletionWaiterWorkflowId, injectionFanoutWorkflowId } from '../common/ids';
+import { InterfaceNameKey } from '../common/search-attributes';
+import { deletionWaiter } from './deletion-waiter';
 import { injectionFanout } from './fanout';
 import type { BatchResultBase, InterfaceInfo, NotifyRunOutcomeInput } from '../activities/types';
 import type { InterfaceFunction, ExecutionOutcome } from '../common/domain';
@@ -93,8 +95,10 @@ interface AfterBatchesContext {
   executionId: string;
   counts: FunctionCounts;
 }
+/** The follow-up workflows a run started after its batches, named in its summary. */
+type FollowUp = Pick<FunctionRunSummary, 'lifecycleFanoutWorkflowId' | 'deletionWaiterWorkflowId'>;
 /** Work after the batches, on success and on failure (the tickets a failed run did inject still need it). */
-type AfterBatches = (ctx: AfterBatchesContext) => Promise<string | undefined>;
+type AfterBatches = (ctx: AfterBatchesContext) => Promise<FollowUp | undefined>;
 
 function emptyCounts(): FunctionCounts {
   return { processed: 0, succeeded: 0, failed: 0, skipped: 0, batches: 0, tixngoCalls: 0 };
@@ -181,7 +185,7 @@ async function runFunction(fn: InterfaceFunction, input: FunctionRunInput, step:
     ...(withOpenErrors ? { openErrors: { interfaceName: iface.name, fn, eventCode: input.eventCode, skipTickets: input.params?.skipTickets } } : {}),
   });
   const outcome: ExecutionOutcome = withOpenErrors && finished ? finished.outcome : ownOutcome;
-  const lifecycleFanoutWorkflowId = await afterBatches?.({ iface, input, executionId, counts: c });
+  const followUp = await afterBatches?.({ iface, input, executionId, counts: c });
   if (outcome !== 'OK') await notifyRunOutcome(acts, { ...notifyKey(), interfaceName: iface.name, fn, executionId, outcome, counts: c, eventCode: input.eventCode });
   await condition(allHandlersFinished);
   return {
@@ -192,7 +196,7 @@ async function runFunction(fn: InterfaceFunction, input: FunctionRunInput, step:
     ...c,
     durationMs: Date.now() - Date.parse(progress.startedAt),
     failures: progress.failures,
-    ...(lifecycleFanoutWorkflowId ? { lifecycleFanoutWorkflowId } : {}),
+    ...followUp,
   };
 }
 
@@ -211,7 +215,7 @@ function notifyTickets(ctx: BatchContext, items: { ticketId: string; eventCode: 
  * Starts the child that creates the ticket workflows of the tickets this execution injected (ABANDON: the run
  * does not wait for it). Returns its workflow id, or undefined when nothing was injected.
  */
-async function startInjectionFanout(ctx: AfterBatchesContext): Promise<string | undefined> {
+async function startInjectionFanout(ctx: AfterBatchesContext): Promise<FollowUp | undefined> {
   if (ctx.counts.succeeded === 0) return undefined;
   const workflowId = injectionFanoutWorkflowId(ctx.iface.name, ctx.executionId);
   try {
@@ -224,7 +228,34 @@ async function startInjectionFanout(ctx: AfterBatchesContext): Promise<string | 
     // Already started (same execution): it does the work. Anything else is logged; the run's outcome stands.
     log.warn('injection fan-out not started', { workflowId, error: extractError(err).message });
   }
-  return workflowId;
+  return { lifecycleFanoutWorkflowId: workflowId };
+}
+
+/**
+ * Patch id of the bulk deletion confirmation: a push-cancelled run tells its ticket workflows that its deletion waiter
+ * (workflows/deletion-waiter.ts, a child with parent-close ABANDON) confirms their deletions, and starts that waiter
+ * after its batches. Histories recorded before it replay with the tickets polling TIXNGO themselves.
+ */
+export const BULK_DELETION_PATCH = 'bulk-deletion-confirmation';
+
+/** Patch id of feedback waking the deletion waiters of its interface when a page shows deletions. */
+export const FEEDBACK_WAKES_WAITERS_PATCH = 'feedback-wakes-deletion-waiters';
+
+/** Starts the deletion waiter of a push-cancelled execution (ABANDON: the run does not wait for it). */
+async function startDeletionWaiter(ctx: AfterBatchesContext): Promise<FollowUp | undefined> {
+  if (ctx.counts.succeeded === 0) return undefined;
+  const workflowId = deletionWaiterWorkflowId(ctx.iface.name, ctx.executionId);
+  try {
+    await startChild(deletionWaiter, {
+      workflowId,
+      args: [{ interfaceName: ctx.iface.name, executionId: ctx.executionId, lifecycleOptions: ctx.input.options?.lifecycle }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      typedSearchAttributes: [{ key: InterfaceNameKey, value: ctx.iface.name }],
+    });
+  } catch (err) {
+    log.warn('deletion waiter not started', { workflowId, error: extractError(err).message });
+  }
+  return { deletionWaiterWorkflowId: workflowId };
 }
 
 /** Tickets injection: NOT_PRINTED tickets of the interface -> TIXNGO INJECTED, S-360 PRINTED + processed. */
@@ -259,7 +290,12 @@ export async function injectTickets(input: FunctionRunInput): Promise<FunctionRu
 /** Push cancelled: cancelled/invalidated, injected tickets -> TIXNGO DELETION_PENDING (then DELETED). */
 export async function pushCancelled(input: FunctionRunInput): Promise<FunctionRunSummary> {
   checkInput('pushCancelled', functionRunWorkflowInputSchema, input);
-  return runFunction('PUSH_CANCELLED', input, async (ctx) => {
+  // Deletions confirmed in bulk by the run's waiter, not by each ticket workflow polling TIXNGO (issue #13).
+  const bulk = patched(BULK_DELETION_PATCH);
+  return runFunction(
+    'PUSH_CANCELLED',
+    input,
+    async (ctx) => {
     const res = await ctx.acts.tixngo.pushCancelledBatch({
       interfaceName: ctx.iface.name,
       eventCode: ctx.input.eventCode,
@@ -273,12 +309,21 @@ export async function pushCancelled(input: FunctionRunInput): Promise<FunctionRu
       ...res.pushed.map((p) => ({
         ticketId: p.ticketId,
         eventCode: p.eventCode,
-        event: { type: 'cancelPushed', reason: p.reason, tixngoStatus: p.tixngoStatus, showDeletedTicket: p.showDeletedTicket, s360Status: p.s360Status } as const,
+        event: {
+          type: 'cancelPushed',
+          reason: p.reason,
+          tixngoStatus: p.tixngoStatus,
+          showDeletedTicket: p.showDeletedTicket,
+          s360Status: p.s360Status,
+          ...(bulk ? { confirmedBy: deletionWaiterWorkflowId(ctx.iface.name, ctx.executionId) } : {}),
+        } as const,
       })),
       ...res.rejected.map((r) => ({ ticketId: r.itemId, eventCode: r.eventCode, event: { type: 'cancelRejected', errorType: r.type, message: r.message } as const })),
     ]);
     return { res, succeeded: res.pushed.length };
-  });
+    },
+    bulk ? startDeletionWaiter : undefined,
+  );
 }
 
 /** Push controlled: tickets controlled at S-360 access control -> TIXNGO CONTROLLED. */
@@ -302,6 +347,8 @@ export async function pushControlled(input: FunctionRunInput): Promise<FunctionR
 export async function feedbackSync(input: FunctionRunInput): Promise<FunctionRunSummary> {
   checkInput('feedbackSync', functionRunWorkflowInputSchema, input);
   let pages = input.progress?.counts.batches ?? 0;
+  // Deletions seen: the push runs' deletion waiters poll at once instead of at their next backoff step (once per run).
+  let wakeWaiters = patched(FEEDBACK_WAKES_WAITERS_PATCH);
   return runFunction('FEEDBACK', input, async (ctx) => {
     const page = await ctx.acts.tixngo.syncFeedbackPage({ interfaceName: ctx.iface.name, limit: ctx.limit, params: ctx.input.params, executionId: ctx.executionId });
     pages++;
@@ -309,6 +356,10 @@ export async function feedbackSync(input: FunctionRunInput): Promise<FunctionRun
       ctx,
       page.changed.map((c) => ({ ticketId: c.ticketId, eventCode: c.eventCode, event: { type: 'feedback', tixngoStatus: c.tixngoStatus, version: c.version } as const })),
     );
+    if (wakeWaiters && page.changed.some((c) => c.tixngoStatus === 'DELETED' || c.tixngoStatus === 'DELETION_PENDING')) {
+      wakeWaiters = false;
+      ctx.background(ctx.acts.db.wakeDeletionWaiters({ interfaceName: ctx.iface.name }));
+    }
     // Skipped (a WARNING): the skip list, and tickets stored with a status S-360 does not know (each has an open
     // error). Tickets S-360 does not know are counted apart and leave the outcome alone: the feed is organiser-wide.
     // A result recorded before `skipped` was returned counted the skip list in `unknown`, and is read as it was.

@@ -3,3 +3,4 @@ export { ticketLifecycle } from './ticket-lifecycle';
 export { privilegeLifecycle } from './privilege-lifecycle';
 export { injectTickets, pushCancelled, pushControlled, feedbackSync, injectPrivileges } from './functions';
 export { injectionFanout } from './fanout';
+export { deletionWaiter } from './deletion-waiter';

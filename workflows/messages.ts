@@ -2,7 +2,7 @@
 // they carry live in common/lifecycle.ts and common/functions.ts.
 // Wire names (first argument of define*) are frozen: renaming one breaks running workflows and callers.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { FanoutProgress, FunctionCounts } from '../common/functions';
+import type { DeletionWaiterProgress, FanoutProgress, FunctionCounts } from '../common/functions';
 import type { CancelRequest, CardEvent, CardState, ControlRequest, RetryResult, TicketEvent, TicketState } from '../common/lifecycle';
 
 // Ticket workflows
@@ -22,3 +22,8 @@ export const getProgressQuery = defineQuery<FunctionCounts>('getProgress');
 
 // The injection fan-out (workflows/fanout.ts)
 export const getFanoutProgressQuery = defineQuery<FanoutProgress>('getFanoutProgress');
+
+// The deletion waiter of a push-cancelled run (workflows/deletion-waiter.ts)
+/** Poll TIXNGO now instead of at the next backoff step (feedback sends it when it sees deletions). */
+export const wakeDeletionWaiterSignal = defineSignal<[]>('wakeDeletionWaiter');
+export const getDeletionProgressQuery = defineQuery<DeletionWaiterProgress>('getDeletionProgress');

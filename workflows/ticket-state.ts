@@ -85,7 +85,10 @@ export type TicketCommand =
   /** showDeletedTicket, when given, is sent as is; otherwise the §3.3 rule decides (notifySpectator feeds it). */
   | { kind: 'pushCancel'; notifySpectator?: boolean; showDeletedTicket?: boolean }
   | { kind: 'pushControl' }
-  /** Sleep `delayMs`, woken early by any event or retry; if not woken, feed `deletionPollDue`. */
+  /**
+   * Sleep `delayMs`, woken early by any event or retry; if not woken, feed `deletionPollDue`. For a deletion confirmed
+   * in bulk (deletionConfirmedBy) the delay is the time left until the deadline, and nothing is polled.
+   */
   | { kind: 'waitForDeletion'; delayMs: number }
   /** Read the ticket's status in TIXNGO; feed `deletionPolled` or `deletionPollFailed`. */
   | { kind: 'pollDeletion' }
@@ -147,10 +150,13 @@ export function reduceTicket(prev: TicketState, event: TicketInput, ctx: TicketC
     commands.push({ kind: 'warn', message: 'ticket needs attention', attrs: { step: err.step, type: err.type } });
     if (recordIn) commands.push({ kind: 'recordError', fn: recordIn, error: { type: err.type, message: err.message, field: err.field } });
   };
-  const startDeletionWait = () => {
+  /** confirmedBy: the push run's waiter that confirms the deletion in bulk; absent, the workflow polls itself. */
+  const startDeletionWait = (confirmedBy?: string) => {
     s.step = 'DELETION_PENDING';
     s.deletionPolls = 0;
     s.deletionWaitStartedAt = now;
+    if (confirmedBy) s.deletionConfirmedBy = confirmedBy;
+    else delete s.deletionConfirmedBy;
   };
   const isNewer = (version: number | undefined) => version === undefined || s.tixngoVersion === undefined || version > s.tixngoVersion;
   /** S-360 asked for the deletion: it cancelled or invalidated the ticket, and the workflow is on it. */
@@ -207,7 +213,7 @@ export function reduceTicket(prev: TicketState, event: TicketInput, ctx: TicketC
       if (event.tixngoStatus === 'DELETED') applyTixngoStatus('DELETED');
       else {
         s.tixngoStatus = event.tixngoStatus;
-        startDeletionWait();
+        startDeletionWait(event.confirmedBy);
       }
       return done();
     case 'cancelRejected':
@@ -303,8 +309,10 @@ export function reduceTicket(prev: TicketState, event: TicketInput, ctx: TicketC
       return done();
     }
     case 'deletionPollDue':
-      s.deletionPolls++;
       touch();
+      // Confirmed in bulk: the waiter polls; this timer was the deadline, which the next tick applies.
+      if (s.deletionConfirmedBy) return done();
+      s.deletionPolls++;
       commands.push({ kind: 'pollDeletion' });
       return done();
     case 'deletionPolled':
@@ -385,14 +393,21 @@ export function reduceTicket(prev: TicketState, event: TicketInput, ctx: TicketC
     const elapsed = ctx.now - started;
     const remaining = ctx.timings.deletionConfirmTimeoutMs - elapsed;
     if (remaining <= 0) {
+      const by = s.deletionConfirmedBy ? `polled in bulk by ${s.deletionConfirmedBy}` : `${s.deletionPolls} polls`;
       needsAttention(
         {
           step: 'DELETION_PENDING',
           type: ERR_DELETION_NOT_CONFIRMED,
-          message: `TIXNGO has not confirmed the deletion of ticket ${ctx.ticketId} after ${durationText(elapsed)} (${s.deletionPolls} polls); still ${s.tixngoStatus ?? 'DELETION_PENDING'}`,
+          message: `TIXNGO has not confirmed the deletion of ticket ${ctx.ticketId} after ${durationText(elapsed)} (${by}); still ${s.tixngoStatus ?? 'DELETION_PENDING'}`,
         },
         'PUSH_CANCELLED',
       );
+      return;
+    }
+    if (s.deletionConfirmedBy) {
+      // The push run's waiter polls TIXNGO for every ticket it pushed and signals this one when its status changes;
+      // the workflow keeps only its own deadline (one durable timer, woken early by any event).
+      commands.push({ kind: 'waitForDeletion', delayMs: Math.max(1, remaining) });
       return;
     }
     const { deletionPollInitialMs, deletionPollMaxMs } = ctx.timings;

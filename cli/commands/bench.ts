@@ -60,6 +60,8 @@ interface BenchCliOptions {
   timeout: number;
   phases: string;
   injectionOnly?: boolean;
+  cancelTickets?: number;
+  confirmDelay: number;
 }
 
 export function register(program: Command): void {
@@ -87,15 +89,18 @@ export function register(program: Command): void {
     .option('--ceiling-concurrency <n>', 'no-op workflow starts in flight', intArg('--ceiling-concurrency', 1, 4096), 128)
     .addOption(new Option('--postgres <url>', 'PostgreSQL server on which a database is created and dropped').default(BENCH_POSTGRES, maskUrl(BENCH_POSTGRES)))
     .option('--injection-only', 'do not wait for the ticket workflows (their fields are null): the injection ratio at large N in minutes')
-    .option('--phases <list>', 'comma-separated: bare,temporal (the ceiling runs unless --ceiling 0)', 'bare,temporal')
+    .option('--phases <list>', 'comma-separated: bare,temporal,cancel (the ceiling runs unless --ceiling 0)', 'bare,temporal,cancel')
+    .option('--cancel-tickets <n>', 'tickets of the cancellation phase (default: --tickets)', intArg('--cancel-tickets', 1, 1_000_000))
+    .option('--confirm-delay <s>', 'cancellation: TIXNGO confirms the deletions this many seconds after the push', intArg('--confirm-delay', 0, 86_400), 45)
     .option('--timeout <s>', 'give up a phase after this many seconds', intArg('--timeout', 1, 86_400), 3600)
     .action(async (o: BenchCliOptions) => {
       if (o.fanoutClient !== 'native' && o.fanoutClient !== 'grpc') throw new InvalidArgumentError('--fanout-client must be native or grpc');
       if (o.worker !== 'child' && o.worker !== 'in-process') throw new InvalidArgumentError('--worker must be child or in-process');
       const phases = o.phases.split(',').map((x) => x.trim()).filter(Boolean);
-      for (const ph of phases) if (ph !== 'bare' && ph !== 'temporal') throw new InvalidArgumentError(`--phases: unknown phase '${ph}'; expected bare, temporal`);
+      for (const ph of phases) if (ph !== 'bare' && ph !== 'temporal' && ph !== 'cancel') throw new InvalidArgumentError(`--phases: unknown phase '${ph}'; expected bare, temporal, cancel`);
       const opts: InjectionBenchOptions = {
-        phases: phases as ('bare' | 'temporal')[],
+        phases: phases as ('bare' | 'temporal' | 'cancel')[],
+        cancellation: { tickets: o.cancelTickets ?? o.tickets, confirmDelayMs: o.confirmDelay * 1000 },
         injectionOnly: o.injectionOnly === true,
         tickets: o.tickets,
         batchSize: o.batchSize,

@@ -59,6 +59,7 @@ export function summaryText(s: FunctionRunSummary): string {
   for (const f of s.failures.slice(0, 20)) lines.push(`  - ${f.itemId}: ${f.message}`);
   if (s.failed > 20) lines.push(`  ... see 's360-tixngo failures' for all of them`);
   if (s.lifecycleFanoutWorkflowId) lines.push(`  ticket workflows: being started by workflow ${s.lifecycleFanoutWorkflowId}`);
+  if (s.deletionWaiterWorkflowId) lines.push(`  deletions: confirmed in bulk by workflow ${s.deletionWaiterWorkflowId}`);
   return lines.join('\n');
 }
 

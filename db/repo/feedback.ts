@@ -68,6 +68,21 @@ export function feedbackRepo(knex: Knex) {
   };
 }
 
+/**
+ * TIXNGO states read by id (the push run's deletion waiter), stored in the mobile view exactly as a feedback page
+ * would store them (same history keys, so feedback reading the same version later changes nothing), in one
+ * transaction; the feedback cursor is left alone.
+ */
+export function ticketStatesRepo(knex: Knex) {
+  return {
+    async applyTicketStates(interfaceId: number, changes: readonly FeedbackChange[], executionId: string): Promise<AppliedFeedbackPage> {
+      checkInterfaceId(interfaceId);
+      if (changes.length === 0) return { changed: [], unknown: [] };
+      return knex.transaction((trx) => applyChanges(trx, interfaceId, changes, executionId));
+    },
+  };
+}
+
 /** Tickets of a feedback page S-360 could not store, with doContinueInCaseOfSyncError=false: the page is not stored. */
 export class FeedbackTicketError extends Error {
   override name = 'FeedbackTicketError';

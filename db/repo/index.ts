@@ -11,7 +11,7 @@ import { cardsRepo } from './cards';
 import { errorsRepo } from './errors';
 import { eventsRepo } from './events';
 import { executionsRepo } from './executions';
-import { feedbackRepo } from './feedback';
+import { feedbackRepo, ticketStatesRepo } from './feedback';
 import { injectionRepo } from './injection';
 import { interfacesRepo } from './interfaces';
 import { notificationsRepo } from './notifications';
@@ -27,6 +27,7 @@ export function createRepository(knex: Knex) {
     ...errorsRepo(knex),
     ...pushRepo(knex),
     ...feedbackRepo(knex),
+    ...ticketStatesRepo(knex),
     ...cardsRepo(knex),
     ...boxOfficeRepo(knex),
     ...viewsRepo(knex),

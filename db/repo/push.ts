@@ -50,6 +50,40 @@ export function pushRepo(knex: Knex) {
     },
 
     /**
+     * The tickets a push-cancelled execution pushed (PUSH_CANCELLED marker of the run) that are not DELETED in S-360's
+     * mobile view, after `afterId`, in id order, with the TIXNGO status and version S-360 holds: what the run's deletion
+     * waiter asks TIXNGO about. A ticket pushed again by a later run (or by its own workflow) has left this run.
+     */
+    async selectPendingDeletionsInRun(
+      interfaceId: number,
+      executionId: string,
+      afterId: string | undefined,
+      limit: number,
+    ): Promise<{ ticketId: string; tixngoStatus: string | null; version: number | null }[]> {
+      checkInterfaceId(interfaceId);
+      const r = await rows<{ ticket_id: string; tixngo_status: string | null; version: string | null }>(
+        knex,
+        `select m.item_id::text as ticket_id, mt.tixngo_status, mt.tixngo_version::text as version
+         from processing_marker m
+         join ticket t on t.id = m.item_id
+         left join mobile_ticket mt on mt.ticket_id = m.item_id
+         where m.function = 'PUSH_CANCELLED' and m.run_id = ? and m.item_id > ? and m.item_kind = 'ticket' and t.interface_id = ?
+           and mt.tixngo_status is distinct from 'DELETED'
+         order by m.item_id
+         limit ?`,
+        [executionId, afterIdOf(afterId), interfaceId, limitOf(limit, 1000)],
+      );
+      return r.map((x) => ({ ticketId: x.ticket_id, tixngoStatus: x.tixngo_status, version: x.version === null ? null : Number(x.version) }));
+    },
+
+    /** How many tickets a push execution pushed (its PUSH_CANCELLED or PUSH_CONTROLLED markers). */
+    async countPushedInRun(interfaceId: number, fn: 'PUSH_CANCELLED' | 'PUSH_CONTROLLED', executionId: string): Promise<number> {
+      checkInterfaceId(interfaceId);
+      const r = await rows<{ n: string }>(knex, `select count(*)::text as n from processing_marker m where m.function = ? and m.run_id = ? and m.item_kind = 'ticket' and m.interface_id = ?`, [fn, executionId, interfaceId]);
+      return Number(r[0]?.n ?? 0);
+    },
+
+    /**
      * Records a successful push (one transaction): marker upserted with the pushed reason, one history
      * row per ticket and reason, open errors of the function resolved. Returns the ids marked.
      */

@@ -48,6 +48,8 @@ export function sweepDeletions(s: SimStore, now: number = Date.now()): number {
     // Map order = request order, and the delay is the same for all: stop at the first not due.
     if (requestedAt + s.deletionDelayMs > now) break;
     s.pendingDeletions.delete(ticketId);
+    // Held (fault deletionHeldTickets): never confirmed, it stays DELETION_PENDING.
+    if (s.deletionHeld.has(ticketId)) continue;
     const t = s.tickets.get(ticketId);
     if (!t || t.status !== 'DELETION_PENDING') continue;
     setStatus(s, t, 'DELETED');

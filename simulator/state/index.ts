@@ -70,6 +70,7 @@ export class SimulatorState extends SimStore {
     this.pendingDeletions.clear();
     this.reinjectedTickets = 0;
     this.deletionNeverConfirms = false;
+    this.deletionHeld = new Set();
     cancelDeletionSweep(this);
     this.dirty = true;
   }

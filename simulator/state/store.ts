@@ -115,6 +115,8 @@ export class SimStore {
 
   deletionDelayMs: number;
   deletionNeverConfirms = false;
+  /** Tickets whose deletion is never confirmed (fault deletionHeldTickets): they stay DELETION_PENDING. */
+  deletionHeld: ReadonlySet<string> = new Set();
   /** The next deletion confirmation; armed and cleared by deletion.ts only. */
   sweepTimer: NodeJS.Timeout | undefined;
   /** Changed since the last save. */

@@ -32,6 +32,8 @@ export function stubActivities(overrides: Partial<Activities> = {}): { activitie
     applyS360Control: async () => undefined,
     readTixngoStatus: async () => ({ found: true, tixngoStatus: 'DELETION_PENDING' }),
     recordItemError: async () => undefined,
+    pollDeletions: async () => ({ total: 0, pending: 0, confirmed: 0, signalled: 0, tixngoCalls: 0, done: true }),
+    wakeDeletionWaiters: async () => ({ woken: 0 }),
     notifyRunOutcome: async () => ({ sent: true, recipients: 1, messageId: '<stub@s360-tixngo>' }),
   };
   const fanout: FanoutActivities = {

@@ -18,7 +18,7 @@ const load = (f: string) => ({ workflowId: f.replace(/\.json$/, ''), history: hi
 describe('replay of recorded histories', () => {
   test('there is a history for every workflow type', () => {
     const types = new Set(files.map((f) => f.replace(/\.json$/, '').split('-')[0]));
-    for (const t of ['ticketLifecycle', 'privilegeLifecycle', 'injectTickets', 'pushCancelled', 'pushControlled', 'feedbackSync', 'injectPrivileges', 'injectionFanout']) {
+    for (const t of ['ticketLifecycle', 'privilegeLifecycle', 'injectTickets', 'pushCancelled', 'pushControlled', 'feedbackSync', 'injectPrivileges', 'injectionFanout', 'deletionWaiter']) {
       assert.ok(types.has(t), `no recorded history for ${t}`);
     }
   });

@@ -450,6 +450,70 @@ describe('ticket reducer: the deletion wait', () => {
   });
 });
 
+describe('ticket reducer: deletions confirmed in bulk by the push run\'s waiter (deletionConfirmedBy)', () => {
+  const WAITER = 'deletions-demo-17';
+  const tick: TicketInput = { type: 'tick', retryRequested: false, continueAsNewDue: false };
+  const bulk: TicketState = { ...HEALTHY.DELETION_PENDING, deletionPolls: 0, deletionConfirmedBy: WAITER };
+  const pushed = (confirmedBy?: string): TicketInput => ({ type: 'cancelPushed', reason: 'REFUND', tixngoStatus: 'DELETION_PENDING', s360Status: 'CANCELLED', showDeletedTicket: true, ...(confirmedBy ? { confirmedBy } : {}) });
+
+  // Each row: a state, an event, then the step, the waiter recorded, and the commands that matter.
+  const table: { name: string; from: TicketState; event: TicketInput; step: LifecycleStep; confirmedBy: string | undefined; last?: TicketCommand; polls?: number; attention?: string }[] = [
+    { name: 'a push run\'s cancelPushed names the waiter', from: HEALTHY.INJECTED, event: pushed(WAITER), step: 'DELETION_PENDING', confirmedBy: WAITER },
+    { name: 'a cancelPushed without waiter (the ticket\'s own cancel) polls per ticket', from: HEALTHY.INJECTED, event: pushed(), step: 'DELETION_PENDING', confirmedBy: undefined },
+    { name: 'its own re-push after a bulk one clears the waiter', from: bulk, event: pushed(), step: 'DELETION_PENDING', confirmedBy: undefined },
+    { name: 'a later push run names its own waiter', from: bulk, event: pushed('deletions-demo-18'), step: 'DELETION_PENDING', confirmedBy: 'deletions-demo-18' },
+    { name: 'tick: one timer until the deadline, no poll', from: bulk, event: tick, step: 'DELETION_PENDING', confirmedBy: WAITER, last: { kind: 'waitForDeletion', delayMs: HOUR } },
+    { name: 'the deadline timer fires: nothing polled, nothing counted', from: bulk, event: { type: 'deletionPollDue' }, step: 'DELETION_PENDING', confirmedBy: WAITER, polls: 0 },
+    {
+      name: 'at the deadline: needs attention, naming the waiter',
+      from: { ...bulk, deletionWaitStartedAt: iso(NOW - 3 * HOUR) },
+      event: tick,
+      step: 'DELETION_PENDING',
+      confirmedBy: WAITER,
+      attention: `TIXNGO has not confirmed the deletion of ticket 42 after 3 h (polled in bulk by ${WAITER}); still DELETION_PENDING`,
+    },
+    { name: 'the waiter signals DELETED: the ticket is done', from: bulk, event: { type: 'feedback', tixngoStatus: 'DELETED', version: 9 }, step: 'DELETED', confirmedBy: WAITER },
+    { name: 'the waiter signals another status: still waiting for the deadline', from: bulk, event: { type: 'feedback', tixngoStatus: 'DOWNLOADED', version: 9 }, step: 'DELETION_PENDING', confirmedBy: WAITER },
+    { name: 'a repeated signal (same version) changes nothing', from: { ...bulk, tixngoVersion: 9 }, event: { type: 'feedback', tixngoStatus: 'DELETED', version: 9 }, step: 'DELETION_PENDING', confirmedBy: WAITER },
+    { name: 'a deletion seen first through feedback polls per ticket', from: HEALTHY.CANCELLING, event: { type: 'feedback', tixngoStatus: 'DELETION_PENDING', version: 9 }, step: 'DELETION_PENDING', confirmedBy: undefined },
+  ];
+  for (const row of table) {
+    test(row.name, () => {
+      const r = reduceTicket(row.from, row.event, ctx);
+      assert.equal(r.state.step, row.step);
+      assert.equal(r.state.deletionConfirmedBy, row.confirmedBy);
+      assert.ok(!r.commands.some((c) => c.kind === 'pollDeletion'), 'a bulk-confirmed ticket never polls');
+      if (row.last) assert.deepEqual(r.commands.at(-1), row.last);
+      if (row.polls !== undefined) assert.equal(r.state.deletionPolls, row.polls);
+      if (row.attention) {
+        assert.deepEqual(r.state.lastError, { step: 'DELETION_PENDING', type: ERR_DELETION_NOT_CONFIRMED, message: row.attention, at: iso(NOW) });
+        assert.deepEqual(r.commands.at(-1), record('PUSH_CANCELLED', { type: ERR_DELETION_NOT_CONFIRMED, message: row.attention, field: undefined }));
+      } else assert.equal(r.state.needsAttention, false);
+    });
+  }
+
+  test('a per-ticket wait still polls: the waiter is the only difference', () => {
+    const own = reduceTicket({ ...bulk, deletionConfirmedBy: undefined }, { type: 'deletionPollDue' }, ctx);
+    assert.deepEqual(own.commands, [{ kind: 'pollDeletion' }]);
+    assert.equal(own.state.deletionPolls, 1);
+  });
+
+  test('after the deadline, retry re-sends the deletion from the workflow itself (per-ticket polling from then on)', () => {
+    const late = reduceTicket({ ...bulk, deletionWaitStartedAt: iso(NOW - 3 * HOUR) }, tick, ctx).state;
+    const retried = reduceTicket(late, { type: 'tick', retryRequested: true, continueAsNewDue: false }, ctx).state;
+    assert.equal(retried.step, 'CANCELLING');
+    const pushedAgain = reduceTicket(retried, { type: 'cancelPushed', reason: 'REFUND', tixngoStatus: 'DELETION_PENDING' }, ctx).state;
+    assert.deepEqual([pushedAgain.step, pushedAgain.deletionConfirmedBy], ['DELETION_PENDING', undefined]);
+  });
+
+  test('a late DELETED from the waiter heals a ticket that needed attention at its deadline', () => {
+    const late = reduceTicket({ ...bulk, deletionWaitStartedAt: iso(NOW - 3 * HOUR) }, tick, ctx).state;
+    assert.equal(late.needsAttention, true);
+    const healed = reduceTicket(late, { type: 'feedback', tixngoStatus: 'DELETED', version: 9 }, ctx).state;
+    assert.deepEqual([healed.step, healed.needsAttention], ['DELETED', false]);
+  });
+});
+
 describe('ticket reducer: what each transition records', () => {
   test('injected: PRINTED in S-360, INJECTED in TIXNGO unless feedback already told more', () => {
     const a = reduceTicket(HEALTHY.AWAITING_INJECTION, { type: 'injected' }, ctx).state;
