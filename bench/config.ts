@@ -1,6 +1,8 @@
 // The injection benchmark's options, defaults and result (what `bench --json` prints).
 import path from 'node:path';
 import { DEFAULT_TUNING, type WorkerTuning } from '../workers/worker';
+import { DEFAULT_TICKET_DORMANT_DAYS } from '../config';
+import type { TrackingResult } from './tracking';
 
 /** The project root (the simulator and the worker child run from it). */
 export const ROOT = path.resolve(__dirname, '..');
@@ -40,6 +42,8 @@ export interface BenchWorkerTuning extends WorkerTuning {
   fanoutClient: 'native' | 'grpc';
   /** Eager workflow start of new ticket workflows (native client only; default off, see docs/benchmarks.md). */
   eagerStart?: boolean;
+  /** ActivityDeps.ticketStartDelayMs: dormant ticket workflows (0: first workflow task at once). */
+  ticketStartDelayMs: number;
 }
 
 export interface InjectionBenchOptions {
@@ -120,6 +124,8 @@ export interface InjectionBenchResult {
   /** temporal.printedAndInjectedMs / bareLoop.ms */
   ratio: number | null;
   ceiling: CeilingResult | null;
+  /** The on-sale figures next to their goals (bench/tracking.ts); null when the ticket workflows were not waited for. */
+  tracking: TrackingResult | null;
   targets: { injectionWithin1_5xBareLoop: boolean | null; atMost1CallPer100Tickets: boolean | null; workflows500PerSec: boolean | null };
   devServer: DevServerBenchOptions & { args: string[] };
   worker: { mode: 'child' | 'in-process'; tuning: BenchWorkerTuning };
@@ -130,4 +136,5 @@ export const DEFAULT_BENCH_TUNING: BenchWorkerTuning = {
   ...DEFAULT_TUNING,
   fanoutConcurrency: 32,
   fanoutClient: 'native',
+  ticketStartDelayMs: DEFAULT_TICKET_DORMANT_DAYS * 86_400_000,
 };

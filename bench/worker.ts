@@ -59,8 +59,9 @@ export async function runBenchWorker(cfg: BenchWorkerConfig): Promise<RunningBen
     fanoutConcurrency: cfg.tuning.fanoutConcurrency,
     // Eager start needs the client on the worker's NativeConnection (as workers/main.ts does).
     eagerStart: cfg.tuning.fanoutClient === 'native' && cfg.tuning.eagerStart === true,
+    ticketStartDelayMs: cfg.tuning.ticketStartDelayMs,
   });
-  const { fanoutConcurrency: _c, fanoutClient: _f, eagerStart: _e, ...tuning } = cfg.tuning;
+  const { fanoutConcurrency: _c, fanoutClient: _f, eagerStart: _e, ticketStartDelayMs: _d, ...tuning } = cfg.tuning;
   const workers = await createWorkers({ connection, namespace: NAMESPACE, taskQueue: cfg.taskQueue, activities, tuning, dataConverter });
   let noop: Worker | undefined;
   if (cfg.ceiling) {
