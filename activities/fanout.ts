@@ -2,7 +2,7 @@
 // These run on their own task queue (workers/worker.ts) so that creating 100,000 workflows never takes the
 // slots the batches need.
 import { Context } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SearchAttributePair, SignalDefinition } from '@temporalio/common';
 import { cardWorkflowId, ticketWorkflowId } from '../common/ids';
 import {
@@ -48,16 +48,26 @@ export function createFanoutActivities(ctx: ActivityContext): FanoutActivities {
       let lastId = resumed?.lastId ?? afterId;
       const budget = maxTickets ?? 5_000;
       const page = Math.max(1, deps.fanoutConcurrency ?? 32) * 8;
-      for (;;) {
-        const todo = Math.min(page, budget - result.notified - result.closed);
-        if (todo <= 0) return { ...result, lastId, done: false };
-        const items = await repo.selectInjectedInRun(row.id, executionId, lastId, todo);
-        await mapLimit(items, deps.fanoutConcurrency ?? 32, async (item) => {
-          count(result, await notifyTicket(interfaceName, { ...item, event: { type: 'injected' } }, lifecycleOptions));
-        });
-        if (items.length) lastId = items[items.length - 1]!.ticketId;
-        activity.heartbeat({ lastId, ...result });
-        if (items.length < todo) return { ...result, lastId, done: true };
+      // A page can take longer than the heartbeat timeout on a loaded server (256 starts at 20/s): keep the attempt
+      // alive with the last completed page's cursor, so that it is not retried while it progresses (a retry would
+      // run next to it and meet the workflows it just started).
+      let committed = { lastId, ...result };
+      const keepAlive = setInterval(() => activity.heartbeat(committed), 5_000);
+      try {
+        for (;;) {
+          const todo = Math.min(page, budget - result.notified - result.closed);
+          if (todo <= 0) return { ...result, lastId, done: false };
+          const items = await repo.selectInjectedInRun(row.id, executionId, lastId, todo);
+          await mapLimit(items, deps.fanoutConcurrency ?? 32, async (item) => {
+            count(result, await notifyTicket(interfaceName, { ...item, event: { type: 'injected' } }, lifecycleOptions));
+          });
+          if (items.length) lastId = items[items.length - 1]!.ticketId;
+          committed = { lastId, ...result };
+          activity.heartbeat(committed);
+          if (items.length < todo) return { ...result, lastId, done: true };
+        }
+      } finally {
+        clearInterval(keepAlive);
       }
     },
 
@@ -133,8 +143,23 @@ async function deliverTicketEvent(
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
-  // It exists (running: signal-with-start delivers the event; closed: REJECT_DUPLICATE says so).
+  // It exists. Started dormant (a start delay), it was started by an `injected` delivery, this one's in its input:
+  // typically a retried fan-out activity meeting the workflows its earlier attempt started. Signalling would wake
+  // every one of them for nothing. Otherwise (started by another event, or since continued as new), signal-with-start
+  // delivers the event (running) or REJECT_DUPLICATE says it is closed.
+  if (await startedDormant(client, workflowId)) return 'notified';
   return signalWithStart();
+}
+
+/** True when the workflow's current run is running and was started with a start delay (by `injected`). */
+async function startedDormant(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    const d = await client.workflow.getHandle(workflowId).describe();
+    return d.status.name === 'RUNNING' && !!d.executionTime && d.executionTime.getTime() > d.startTime.getTime();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
 }
 
 /**

@@ -113,7 +113,7 @@ export function startWorkerChild(cfg: BenchWorkerConfig, cleanup: Cleanup, log: 
       return stopChild(child, 20_000);
     });
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`worker did not start within 120 s: ${err}`)), 120_000);
+    const timer = setTimeout(() => reject(new Error(`worker did not start within 300 s: ${err}`)), 300_000);
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       if (d.includes('bench-worker-ready')) {
         clearTimeout(timer);

@@ -2,18 +2,21 @@
 // the real stack (Temporal dev server, worker with the real activities, TIXNGO simulator over HTTP, S-360 on
 // PostgreSQL). A dormant ticket is found by TicketId in visibility, `ticket show` answers with its start state, a
 // plain signal is recorded but waits, a signal-with-start (what every product sender uses) wakes it and both are
-// processed, requestRetry wakes it and answers, and the woken workflow's history replays.
+// processed, requestRetry wakes it and answers, a re-delivered `injected` leaves it dormant, and the woken workflow's
+// history replays.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowUpdateFailedError, type WorkflowExecutionDescription } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
 import { getDataConverter } from '../../codec/data-converter';
 import { ERR_NOTHING_TO_RETRY } from '../../common/errors';
 import { ticketWorkflowId } from '../../common/ids';
 import type { TicketState } from '../../common/lifecycle';
 import { seed } from '../../db/seed';
 import { readTicketState } from '../../temporal/ticket-state';
-import { workflowBundle } from '../../workers/worker';
+import { tixngoClientFactory, workflowBundle } from '../../workers/worker';
 import { cancelSignal, controlSignal, getStateQuery, requestRetryUpdate, ticketEventSignal } from '../../workflows/messages';
 import { createStack, eventually, type Stack } from '../helpers/stack';
 
@@ -46,7 +49,7 @@ before(async () => {
   const res = await seed(s.db.knex, { eventCode: 'DORM', tickets: 5, product: 'match', interfaceName: s.interfaceName });
   ids = Array.from({ length: 5 }, (_, i) => String(BigInt(res.firstTicketId!) + BigInt(i)));
   const summary = await s.run('inject', { options: { lifecycle } });
-  assert.equal(summary.outcome, 'SUCCESS');
+  assert.equal(summary.outcome, 'OK');
   if (summary.lifecycleFanoutWorkflowId) await s.client.workflow.getHandle(summary.lifecycleFanoutWorkflowId).result();
 });
 
@@ -142,6 +145,23 @@ describe('dormant ticket workflows', () => {
     });
     const st = await waitState(id, (x) => x.step === 'INJECTED', 'answers getState');
     assert.equal(st.needsAttention, false);
+  });
+
+  test('an `injected` delivered again (a retried fan-out) leaves a dormant ticket dormant', async () => {
+    const id = ids[4]!;
+    const { fanout } = createActivities({
+      repo: s.repo,
+      secretKey: s.secretKey,
+      client: s.client,
+      taskQueue: s.taskQueue,
+      tixngo: tixngoClientFactory({ auth: 'header', keyHeader: 'X-TIXNGO-KEY', timeoutMs: 5_000 }),
+      ticketStartDelayMs: 365 * DAY,
+    });
+    const r = await new MockActivityEnvironment().run(fanout.notifyTicketWorkflows, { interfaceName: s.interfaceName, items: [{ ticketId: id, eventCode: 'DORM', event: { type: 'injected' as const } }] });
+    assert.deepEqual(r, { notified: 1, closed: 0 });
+    const types = await eventTypes(id);
+    assert.equal(scheduledATask(types), false, `still no task: ${types.join(',')}`);
+    assert.equal(types.length, 1, 'nothing recorded: no signal either');
   });
 
   test("a woken dormant ticket's history replays against the workflow code", async () => {
