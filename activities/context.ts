@@ -78,6 +78,12 @@ export interface ActivityDeps {
    * NativeConnection (the SDK refuses it otherwise) and the server's system.enableEagerWorkflowStart (default on).
    */
   eagerStart?: boolean;
+  /**
+   * Dormant ticket workflows: a new ticket workflow started by `injected` gets this start delay (ms), so it exists,
+   * is searchable and takes signal-with-start and updates, but runs its first workflow task only when an event
+   * wakes it (signal-with-start, an update) or the delay ends. 0 or undefined: the first task runs at once.
+   */
+  ticketStartDelayMs?: number;
   /** How long interface rows and credentials are cached (default 30 s; tests use 0 to see changes at once). */
   interfaceCacheMs?: number;
   /** SMTP mailer of the error e-mails (mailerFromConfig); undefined: they are logged as skipped. */

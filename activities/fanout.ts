@@ -24,7 +24,7 @@ import type { FanoutActivities } from './types';
 export function createFanoutActivities(ctx: ActivityContext): FanoutActivities {
   const { repo, deps } = ctx;
   const notifyTicket = (interfaceName: string, item: { ticketId: string; eventCode: string; event: TicketEvent }, lifecycleOptions: LifecycleOptions | undefined) =>
-    deliverTicketEvent(deps.client, deps.taskQueue, interfaceName, item, lifecycleOptions, deps.eagerStart === true);
+    deliverTicketEvent(deps.client, deps.taskQueue, interfaceName, item, lifecycleOptions, { eagerStart: deps.eagerStart === true, startDelayMs: deps.ticketStartDelayMs ?? 0 });
   return {
     async notifyTicketWorkflows({ interfaceName, items, lifecycleOptions }) {
       const activity = Context.current();
@@ -48,16 +48,26 @@ export function createFanoutActivities(ctx: ActivityContext): FanoutActivities {
       let lastId = resumed?.lastId ?? afterId;
       const budget = maxTickets ?? 5_000;
       const page = Math.max(1, deps.fanoutConcurrency ?? 32) * 8;
-      for (;;) {
-        const todo = Math.min(page, budget - result.notified - result.closed);
-        if (todo <= 0) return { ...result, lastId, done: false };
-        const items = await repo.selectInjectedInRun(row.id, executionId, lastId, todo);
-        await mapLimit(items, deps.fanoutConcurrency ?? 32, async (item) => {
-          count(result, await notifyTicket(interfaceName, { ...item, event: { type: 'injected' } }, lifecycleOptions));
-        });
-        if (items.length) lastId = items[items.length - 1]!.ticketId;
-        activity.heartbeat({ lastId, ...result });
-        if (items.length < todo) return { ...result, lastId, done: true };
+      // A page can take longer than the heartbeat timeout on a loaded server (256 starts at 20/s): keep the attempt
+      // alive with the last completed page's cursor, so that it is not retried while it progresses (a retry would
+      // run next to it and meet the workflows it just started).
+      let committed = { lastId, ...result };
+      const keepAlive = setInterval(() => activity.heartbeat(committed), 5_000);
+      try {
+        for (;;) {
+          const todo = Math.min(page, budget - result.notified - result.closed);
+          if (todo <= 0) return { ...result, lastId, done: false };
+          const items = await repo.selectInjectedInRun(row.id, executionId, lastId, todo);
+          await mapLimit(items, deps.fanoutConcurrency ?? 32, async (item) => {
+            count(result, await notifyTicket(interfaceName, { ...item, event: { type: 'injected' } }, lifecycleOptions));
+          });
+          if (items.length) lastId = items[items.length - 1]!.ticketId;
+          committed = { lastId, ...result };
+          activity.heartbeat(committed);
+          if (items.length < todo) return { ...result, lastId, done: true };
+        }
+      } finally {
+        clearInterval(keepAlive);
       }
     },
 
@@ -100,8 +110,11 @@ function count(result: NotifyResult, outcome: NotifyOutcome): void {
 /**
  * Delivers one event to a ticket workflow. `injected` usually meets no workflow yet: it is STARTED with the event
  * in its input (one write on the server, no signal; measured about 1.8x the rate of signal-with-start on the dev
- * server), and only when the workflow exists already is the event signalled. Other events use signal-with-start.
- * A closed workflow (DELETED, REJECT_DUPLICATE) is final: nothing to deliver.
+ * server), dormant when `startDelayMs` is set (its first workflow task waits for the next event, see
+ * ActivityDeps.ticketStartDelayMs). Every other delivery is a signal-with-start, also when the workflow exists:
+ * on a dormant workflow a plain signal is only recorded (the server schedules no workflow task before the start
+ * delay ends), a signal-with-start wakes it. A closed workflow (DELETED, REJECT_DUPLICATE) is final: nothing to
+ * deliver.
  */
 async function deliverTicketEvent(
   client: Client,
@@ -109,14 +122,13 @@ async function deliverTicketEvent(
   interfaceName: string,
   item: { ticketId: string; eventCode: string; event: TicketEvent },
   lifecycleOptions: LifecycleOptions | undefined,
-  eagerStart: boolean,
+  how: { eagerStart: boolean; startDelayMs: number },
 ): Promise<NotifyOutcome> {
   const workflowId = ticketWorkflowId(item.ticketId);
   const typedSearchAttributes = initialTicketAttributes(item.ticketId, item.eventCode, interfaceName, item.event);
   const input = { ticketId: item.ticketId, eventCode: item.eventCode, interfaceName, options: lifecycleOptions };
-  if (item.event.type !== 'injected') {
-    return signalWithStartOrClosed(client, 'ticketLifecycle', { taskQueue, workflowId, args: [input], signal: ticketEventSignal, event: item.event, typedSearchAttributes });
-  }
+  const signalWithStart = () => signalWithStartOrClosed(client, 'ticketLifecycle', { taskQueue, workflowId, args: [input], signal: ticketEventSignal, event: item.event, typedSearchAttributes });
+  if (item.event.type !== 'injected') return signalWithStart();
   try {
     await client.workflow.start('ticketLifecycle', {
       taskQueue,
@@ -124,17 +136,28 @@ async function deliverTicketEvent(
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes,
       args: [{ ...input, pendingEvents: [item.event] }],
-      ...(eagerStart ? { requestEagerStart: true } : {}),
+      // Eager start hands the first task back at once: it cannot be combined with a start delay.
+      ...(how.startDelayMs > 0 ? { startDelay: how.startDelayMs } : how.eagerStart ? { requestEagerStart: true } : {}),
     });
     return 'notified';
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
+  // It exists. Started dormant (a start delay), it was started by an `injected` delivery, this one's in its input:
+  // typically a retried fan-out activity meeting the workflows its earlier attempt started. Signalling would wake
+  // every one of them for nothing. Otherwise (started by another event, or since continued as new), signal-with-start
+  // delivers the event (running) or REJECT_DUPLICATE says it is closed.
+  if (await startedDormant(client, workflowId)) return 'notified';
+  return signalWithStart();
+}
+
+/** True when the workflow's current run is running and was started with a start delay (by `injected`). */
+async function startedDormant(client: Client, workflowId: string): Promise<boolean> {
   try {
-    await client.workflow.getHandle(workflowId).signal(ticketEventSignal, item.event);
-    return 'notified';
+    const d = await client.workflow.getHandle(workflowId).describe();
+    return d.status.name === 'RUNNING' && !!d.executionTime && d.executionTime.getTime() > d.startTime.getTime();
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return 'closed';
+    if (err instanceof WorkflowNotFoundError) return false;
     throw err;
   }
 }

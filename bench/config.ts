@@ -2,6 +2,8 @@
 import path from 'node:path';
 import { DEFAULT_TUNING, type WorkerTuning } from '../workers/worker';
 import type { CancellationBenchOptions, CancellationBenchResult } from './cancellation';
+import { DEFAULT_TICKET_DORMANT_DAYS } from '../config';
+import type { TrackingResult } from './tracking';
 
 /** The project root (the simulator and the worker child run from it). */
 export const ROOT = path.resolve(__dirname, '..');
@@ -41,6 +43,8 @@ export interface BenchWorkerTuning extends WorkerTuning {
   fanoutClient: 'native' | 'grpc';
   /** Eager workflow start of new ticket workflows (native client only; default off, see docs/benchmarks.md). */
   eagerStart?: boolean;
+  /** ActivityDeps.ticketStartDelayMs: dormant ticket workflows (0: first workflow task at once). */
+  ticketStartDelayMs: number;
 }
 
 export interface InjectionBenchOptions {
@@ -125,6 +129,8 @@ export interface InjectionBenchResult {
   ceiling: CeilingResult | null;
   /** The cancellation phase (bench/cancellation.ts), each figure with its goal. */
   cancellation: CancellationBenchResult | null;
+  /** The on-sale figures next to their goals (bench/tracking.ts); null when the ticket workflows were not waited for. */
+  tracking: TrackingResult | null;
   targets: { injectionWithin1_5xBareLoop: boolean | null; atMost1CallPer100Tickets: boolean | null; workflows500PerSec: boolean | null };
   devServer: DevServerBenchOptions & { args: string[] };
   worker: { mode: 'child' | 'in-process'; tuning: BenchWorkerTuning };
@@ -135,4 +141,5 @@ export const DEFAULT_BENCH_TUNING: BenchWorkerTuning = {
   ...DEFAULT_TUNING,
   fanoutConcurrency: 32,
   fanoutClient: 'native',
+  ticketStartDelayMs: DEFAULT_TICKET_DORMANT_DAYS * 86_400_000,
 };

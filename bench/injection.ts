@@ -36,6 +36,7 @@ import { bareLoop, ceilingRun, settle, simStats, temporalRun, type Stage } from 
 import { cancellationRun } from './cancellation';
 import { PhaseSampler, processMemoryMb, type Pids } from './proc-sampler';
 import { Cleanup, connectWhenHealthy, createBenchDatabase, devServerExtraArgs, startBenchDevServer, startSimulatorChild } from './processes';
+import { measureTracking, runTimeline, trackingFigures, type TrackingResult } from './tracking';
 import { benchDataConverter, runBenchWorker, startWorkerChild, type BenchWorkerConfig } from './worker';
 
 const API_KEY = 'bench-api-key-not-secret';
@@ -156,6 +157,8 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
 
   // Through Temporal.
   let temporal: InjectionBenchResult['temporal'] = null;
+  let trackingMeasured: Awaited<ReturnType<typeof measureTracking>> | undefined;
+  let temporalWorkflowId: string | undefined;
   if (opts.phases.includes('temporal')) {
     log(`Temporal: injectTickets for ${opts.tickets} tickets...`);
     const sampler = await PhaseSampler.start(pids, cleanup);
@@ -170,6 +173,11 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
     log(
       `  printed+injected ${Math.round(t.printedAndInjectedMs)} ms, lifecycle workflows running ${Math.round(t.workflowsRunningMs)} ms, function done ${Math.round(t.functionDoneMs)} ms (${functionRuns} run(s)), fan-out done ${Math.round(t.fanoutDoneMs)} ms (${perSec(opts.tickets, t.fanoutDoneMs - t.functionDoneMs)} workflows/s), workflow tasks dispatched ${Math.round(t.lifecyclesDispatchedMs)} ms, ${t.calls} TIXNGO calls`,
     );
+    temporalWorkflowId = t.workflowId;
+    if (!opts.injectionOnly) {
+      trackingMeasured = await measureTracking({ client, knex, taskQueue, interfaceName, eventCode: events.temporal, allRunningMs: t.workflowsRunningMs, sampleSize: 20, timeoutMs: 120_000 });
+      log(`  tracking: ${trackingMeasured.trackingMs} ms (sample of ${trackingMeasured.sample.tickets}: ${trackingMeasured.sample.foundByTicketId} found by TicketId, ${trackingMeasured.sample.answered} answered a signal)`);
+    }
     temporal = {
       printedAndInjectedMs: Math.round(t.printedAndInjectedMs),
       ticketsPerSec: perSec(opts.tickets, t.printedAndInjectedMs),
@@ -205,6 +213,13 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
   }
 
   const ratio = temporal && bareLoopResult ? Math.round((temporal.printedAndInjectedMs / bareLoopResult.ms) * 100) / 100 : null;
+  let tracking: TrackingResult | null = null;
+  if (temporal && trackingMeasured) {
+    // VmHWM: the worker's peak over its whole life (warm-up, bare loop, Temporal, ceiling).
+    const wholeRunPeak = opts.worker === 'child' ? Math.max(temporal.workerPeakRssMb, processMemoryMb(workerPid, 'VmHWM') ?? 0) : temporal.workerPeakRssMb;
+    const functionTimeline = temporalWorkflowId ? await runTimeline(client, temporalWorkflowId).catch(() => undefined) : undefined;
+    tracking = trackingFigures({ measured: trackingMeasured, tickets: opts.tickets, temporal: temporal.profile, bare: bareLoopResult?.profile ?? null, ceiling: ceilingResult, ratio, workerPeakRssMb: wholeRunPeak, functionTimeline });
+  }
   return {
     tickets: opts.tickets,
     batchSize: opts.batchSize,
@@ -213,6 +228,7 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
     ratio,
     ceiling: ceilingResult,
     cancellation,
+    tracking,
     targets: {
       injectionWithin1_5xBareLoop: ratio === null ? null : ratio <= 1.5,
       atMost1CallPer100Tickets: temporal ? temporal.callsPer100Tickets <= 1 : null,

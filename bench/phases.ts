@@ -119,6 +119,8 @@ interface TemporalRun {
   lifecyclesDispatchedMs: number;
   calls: number;
   summary: FunctionRunSummary;
+  /** The injection function's workflow id. */
+  workflowId: string;
 }
 
 /** Starts the injection function for the event and waits for every effect; times from the start call. */
@@ -192,7 +194,7 @@ export async function temporalRun(st: Stage, eventCode: string, n: number): Prom
     await sleep(printedAndInjectedMs === undefined ? 50 : 100);
   }
   const after = await simStats(st.simAdminUrl);
-  return { printedAndInjectedMs, workflowsRunningMs, functionDoneMs: functionDoneMs!, fanoutDoneMs, lifecyclesDispatchedMs, calls: after.calls - base.calls, summary: summary! };
+  return { printedAndInjectedMs, workflowsRunningMs, functionDoneMs: functionDoneMs!, fanoutDoneMs, lifecyclesDispatchedMs, calls: after.calls - base.calls, summary: summary!, workflowId: run.workflowId };
 }
 
 /** N no-op workflows started with bounded concurrency: the dev server's creation (and completion) ceiling. */

@@ -1,6 +1,7 @@
 // The benchmark's human-readable report (without --json).
 import type { CpuProfile, InjectionBenchResult } from './config';
 import { formatCancellation } from './cancellation';
+import { formatTracking } from './tracking';
 
 function profileLine(p: CpuProfile): string {
   const c = p.cpuSeconds;
@@ -39,6 +40,10 @@ export function formatReport(r: InjectionBenchResult): string {
     );
   }
   if (r.cancellation) lines.push('', ...formatCancellation(r.cancellation));
+  if (r.tracking) {
+    lines.push('');
+    lines.push(...formatTracking(r.tracking, r.tickets, r.ratio));
+  }
   lines.push('');
   lines.push('targets:');
   lines.push(`  injection within 1.5x of the bare loop: ${yes(r.targets.injectionWithin1_5xBareLoop)}`);
@@ -57,7 +62,7 @@ export function formatReport(r: InjectionBenchResult): string {
   );
   const tu = r.worker.tuning;
   lines.push(
-    `worker: ${r.worker.mode}; fan-out ${tu.fanoutActivitySlots} activities x ${tu.fanoutConcurrency} calls (${tu.fanoutClient} client, eager start ${tu.fanoutClient === 'native' && tu.eagerStart === true ? 'on' : 'off'}); ${tu.maxConcurrentWorkflowTaskExecutions} workflow tasks, ${tu.maxConcurrentActivityTaskExecutions} activities, cache ${tu.maxCachedWorkflows}`,
+    `worker: ${r.worker.mode}; fan-out ${tu.fanoutActivitySlots} activities x ${tu.fanoutConcurrency} calls (${tu.fanoutClient} client, eager start ${tu.fanoutClient === 'native' && tu.eagerStart === true ? 'on' : 'off'}, ticket workflows ${tu.ticketStartDelayMs > 0 ? `dormant (${tu.ticketStartDelayMs / 86_400_000} days)` : 'started at once'}); ${tu.maxConcurrentWorkflowTaskExecutions} workflow tasks, ${tu.maxConcurrentActivityTaskExecutions} activities, cache ${tu.maxCachedWorkflows}`,
   );
   lines.push(`machine: ${r.machine.cores} cores, load average at start ${r.machine.loadAvgAtStart.join(' ')}, node ${r.machine.node}`);
   return lines.join('\n');

@@ -59,8 +59,9 @@ export async function runBenchWorker(cfg: BenchWorkerConfig): Promise<RunningBen
     fanoutConcurrency: cfg.tuning.fanoutConcurrency,
     // Eager start needs the client on the worker's NativeConnection (as workers/main.ts does).
     eagerStart: cfg.tuning.fanoutClient === 'native' && cfg.tuning.eagerStart === true,
+    ticketStartDelayMs: cfg.tuning.ticketStartDelayMs,
   });
-  const { fanoutConcurrency: _c, fanoutClient: _f, eagerStart: _e, ...tuning } = cfg.tuning;
+  const { fanoutConcurrency: _c, fanoutClient: _f, eagerStart: _e, ticketStartDelayMs: _d, ...tuning } = cfg.tuning;
   const workers = await createWorkers({ connection, namespace: NAMESPACE, taskQueue: cfg.taskQueue, activities, tuning, dataConverter });
   let noop: Worker | undefined;
   if (cfg.ceiling) {
@@ -112,7 +113,7 @@ export function startWorkerChild(cfg: BenchWorkerConfig, cleanup: Cleanup, log: 
       return stopChild(child, 20_000);
     });
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`worker did not start within 120 s: ${err}`)), 120_000);
+    const timer = setTimeout(() => reject(new Error(`worker did not start within 300 s: ${err}`)), 300_000);
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       if (d.includes('bench-worker-ready')) {
         clearTimeout(timer);

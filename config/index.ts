@@ -58,6 +58,9 @@ const origins = z.string().superRefine((v, ctx) => {
   }
 });
 
+/** TICKET_DORMANT_DAYS by default. */
+export const DEFAULT_TICKET_DORMANT_DAYS = 0;
+
 /** Environment variables the product reads, with defaults and meaning (README's configuration table). */
 export const envSchema = z.object({
   TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
@@ -101,7 +104,13 @@ export const envSchema = z.object({
   TEMPORAL_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(50),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(50),
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().default(2000),
+  /** Sticky cache: ticket workflows are mostly idle (README "Worker sizing"). */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().default(250),
+  /**
+   * Days a ticket workflow started by its injection stays dormant (exists, searchable, no workflow task) unless an
+   * event wakes it first; 0: its first workflow task runs at once (README, "How ticket workflows start").
+   */
+  TICKET_DORMANT_DAYS: z.coerce.number().int().min(0).max(3650).default(DEFAULT_TICKET_DORMANT_DAYS),
   TEMPORAL_DEV_SQLITE_PRAGMAS: bool(true),
   /** SMTP server for the error e-mails (activities/notify.ts); unset: notifications are logged as skipped. */
   SMTP_URL: smtpUrl.optional(),

@@ -65,6 +65,7 @@ async function assemble(config: Config, dataConverter: DataConverter, metrics: P
     tixngo: tixngoClientFactory({ auth: config.TIXNGO_AUTH, keyHeader: config.TIXNGO_KEY_HEADER, timeoutMs: config.TIXNGO_TIMEOUT_MS }),
     mailer: mailerFromConfig(config),
     dumpDir: path.join(config.dataDir, 'dumps'),
+    ticketStartDelayMs: config.TICKET_DORMANT_DAYS * 86_400_000,
   });
   const activities = { main: instrumentActivities(groups.main, metrics), fanout: instrumentActivities(groups.fanout, metrics) };
   const workers = await createWorkers({

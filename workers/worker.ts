@@ -24,7 +24,9 @@ export interface WorkerTuning {
 export const DEFAULT_TUNING: WorkerTuning = {
   maxConcurrentActivityTaskExecutions: 50,
   maxConcurrentWorkflowTaskExecutions: 50,
-  maxCachedWorkflows: 2000,
+  // Mostly idle workflows (ticket workflows wait days between events; dormant ones are not in the worker): a
+  // small cache. README "Worker sizing"; measured in docs/benchmarks.md "On-sale scale".
+  maxCachedWorkflows: 250,
   fanoutActivitySlots: 4,
 };
 

@@ -49,6 +49,7 @@ interface BenchCliOptions {
   fanoutSlots: number;
   fanoutClient: 'native' | 'grpc';
   eagerStart?: boolean;
+  dormantDays: number;
   workflowTasks: number;
   activities: number;
   cache: number;
@@ -79,6 +80,7 @@ export function register(program: Command): void {
     .option('--fanout-concurrency <n>', 'start/signal calls in flight per fan-out activity', intArg('--fanout-concurrency', 1, 4096), DEFAULT_BENCH_TUNING.fanoutConcurrency)
     .option('--fanout-slots <n>', 'fan-out activities in flight (fanoutActivitySlots)', intArg('--fanout-slots', 1, 1024), DEFAULT_BENCH_TUNING.fanoutActivitySlots)
     .option('--eager-start', 'start new ticket workflows with eager workflow start (native client only; see docs/benchmarks.md)')
+    .option('--dormant-days <n>', 'TICKET_DORMANT_DAYS of the worker: ticket workflows start dormant (0: first workflow task at once, as before issue #13)', intArg('--dormant-days', 0, 3650), DEFAULT_BENCH_TUNING.ticketStartDelayMs / 86_400_000)
     .option('--fanout-client <kind>', "fan-out activities' Temporal client: native (the worker's Rust connection) | grpc", DEFAULT_BENCH_TUNING.fanoutClient)
     .option('--workflow-tasks <n>', 'maxConcurrentWorkflowTaskExecutions', intArg('--workflow-tasks', 1, 10_000), DEFAULT_BENCH_TUNING.maxConcurrentWorkflowTaskExecutions)
     .option('--activities <n>', 'maxConcurrentActivityTaskExecutions', intArg('--activities', 1, 10_000), DEFAULT_BENCH_TUNING.maxConcurrentActivityTaskExecutions)
@@ -116,6 +118,7 @@ export function register(program: Command): void {
           fanoutActivitySlots: o.fanoutSlots,
           fanoutClient: o.fanoutClient,
           eagerStart: o.eagerStart === true,
+          ticketStartDelayMs: o.dormantDays * 86_400_000,
           maxConcurrentWorkflowTaskExecutions: o.workflowTasks,
           maxConcurrentActivityTaskExecutions: o.activities,
           maxCachedWorkflows: o.cache,

@@ -9,7 +9,8 @@ import { RefusedError } from '../../db/validation';
 import { loadSecretKey } from '../../config/secrets';
 import { reconcileInterface } from '../../ops/reconcile';
 import type { RetryResult, TicketState } from '../../common/lifecycle';
-import { getStateQuery, requestRetryUpdate } from '../../workflows/messages';
+import { requestRetryUpdate } from '../../workflows/messages';
+import { readTicketState } from '../../temporal/ticket-state';
 import { ERR_NOTHING_TO_RETRY } from '../../common/errors';
 import { withClient, withRepo } from '../context';
 import { CliError, intOption, output, table } from '../util';
@@ -98,7 +99,12 @@ export function register(program: Command): void {
         const h = client.workflow.getHandle(ticketWorkflowId(id));
         try {
           const d = await h.describe();
-          const state = d.status.name === 'RUNNING' ? await h.query(getStateQuery) : ((await h.result().catch(() => undefined)) as TicketState | undefined);
+          if (d.status.name === 'RUNNING') {
+            // A dormant ticket workflow (no event since its injection) answers with the state it was started in.
+            const { state, dormant } = await readTicketState(client, d.workflowId, d);
+            return { workflowId: d.workflowId, runId: d.runId, status: d.status.name, state, ...(dormant ? { dormant } : {}) };
+          }
+          const state = (await h.result().catch(() => undefined)) as TicketState | undefined;
           return { workflowId: d.workflowId, runId: d.runId, status: d.status.name, state };
         } catch (err) {
           if (err instanceof WorkflowNotFoundError) return { workflowId: ticketWorkflowId(id), status: 'NOT_STARTED' };
@@ -115,7 +121,7 @@ export function register(program: Command): void {
           ...(t.replacedTicket ? [`  replaces  ${t.replacedTicket.id} (${t.replacedTicket.status}${t.replacedTicket.invalidationReason ? `, ${t.replacedTicket.invalidationReason}` : ''})`] : []),
           `  TIXNGO    ${view.mobile?.tixngoStatus ?? 'NA'} (as of last feedback)`,
           `  processed ${view.markers.map((m) => `${m.function}@${m.processedAt}`).join(', ') || '-'}`,
-          `  workflow  ${wf.workflowId} ${wf.status}${s ? `, step ${s.step}${s.needsAttention ? ', NEEDS ATTENTION' : ''}` : ''}`,
+          `  workflow  ${wf.workflowId} ${wf.status}${s ? `, step ${s.step}${s.needsAttention ? ', NEEDS ATTENTION' : ''}` : ''}${'dormant' in wf && wf.dormant ? ` (dormant since ${wf.dormant.since}: no event since its injection${wf.dormant.waitingEvents ? `, ${wf.dormant.waitingEvents} signal(s) waiting` : ''})` : ''}`,
           ...(s?.lastError ? [`  last error ${s.lastError.type}: ${s.lastError.message}`] : []),
           ...view.openErrors.map((e) => `  open error [${e.function}] ${e.field ? `${e.field}: ` : ''}${e.message}`),
         ].join('\n');

@@ -42,6 +42,8 @@ export interface StackOptions {
   mailer?: Mailer;
   /** Folder of the injection dumps (dumpTnPRvariables). */
   dumpDir?: string;
+  /** ActivityDeps.ticketStartDelayMs: dormant ticket workflows (default 0: their first workflow task runs at once). */
+  ticketStartDelayMs?: number;
 }
 
 export async function createStack(opts: StackOptions = {}): Promise<Stack> {
@@ -73,6 +75,7 @@ export async function createStack(opts: StackOptions = {}): Promise<Stack> {
     mailer: opts.mailer,
     interfaceCacheMs: 0,
     dumpDir: opts.dumpDir,
+    ticketStartDelayMs: opts.ticketStartDelayMs,
   });
   const stack: Stack = {
     env,
