@@ -67,6 +67,11 @@ export const envSchema = z.object({
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   /** PostgreSQL server holding the databases of the real Temporal server (`temporal-server`, `dev --engine postgres`). */
   TEMPORAL_POSTGRES_URL: postgresUrl.optional(),
+  /** Its databases: <name> and <name>_visibility. */
+  TEMPORAL_POSTGRES_DATABASE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,45}$/, 'expected lower-case letters, digits and _ (at most 46), e.g. temporal')
+    .default('temporal'),
   TEMPORAL_SERVER_PATH: z.string().min(1).optional(),
   TEMPORAL_SQL_TOOL_PATH: z.string().min(1).optional(),
   DATABASE_URL: postgresUrl.optional(),

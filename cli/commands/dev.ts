@@ -59,8 +59,10 @@ async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: stri
       throw new CliError('dev --engine postgres: set TEMPORAL_POSTGRES_URL (or DATABASE_URL) to the PostgreSQL server that holds Temporal\'s databases, e.g. postgres://postgres@127.0.0.1:5432/postgres');
     }
     say(`Temporal: starting the Temporal server ${TEMPORAL_SERVER_VERSION} on PostgreSQL ${maskUrl(postgresUrl)} (first start: schemas created)...`);
+    const prefix = config.TEMPORAL_POSTGRES_DATABASE;
     const server = await startTemporalServer({
       postgresUrl,
+      databasePrefix: prefix,
       host,
       frontendPort: port,
       dataDir: path.join(config.dataDir, 'temporal-server'),
@@ -68,7 +70,7 @@ async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: stri
       say,
     });
     stoppers.push({ name: 'temporal server', stop: () => server.stop() });
-    return { address: server.address, engineText: `Temporal server ${TEMPORAL_SERVER_VERSION}, PostgreSQL ${maskUrl(postgresUrl)} (databases temporal, temporal_visibility), 4 shards; log ${server.logFile}` };
+    return { address: server.address, engineText: `Temporal server ${TEMPORAL_SERVER_VERSION}, PostgreSQL ${maskUrl(postgresUrl)} (databases ${prefix}, ${prefix}_visibility), 4 shards; log ${server.logFile}` };
   }
   const cli = ensureTemporalCli(say);
   if (!cli) {

@@ -37,7 +37,7 @@ function parseDynamicConfig(items: string[]): Record<string, unknown> {
 
 interface Opts {
   postgresUrl?: string;
-  databasePrefix: string;
+  databasePrefix?: string;
   shards: number;
   port?: number;
   dataDir?: string;
@@ -65,7 +65,7 @@ export function register(program: Command): void {
     .command('temporal-server')
     .description(`Run the Temporal server ${TEMPORAL_SERVER_VERSION} on PostgreSQL in the foreground (schemas, config, services, namespace, search attributes); Ctrl-C stops it`)
     .option('--postgres-url <url>', "PostgreSQL server for Temporal's two databases (default: $TEMPORAL_POSTGRES_URL, else the server of $DATABASE_URL)")
-    .option('--database-prefix <name>', 'databases <name> and <name>_visibility', 'temporal')
+    .option('--database-prefix <name>', 'databases <name> and <name>_visibility (default: $TEMPORAL_POSTGRES_DATABASE, else temporal)')
     .option('--shards <n>', 'number of history shards (fixed once the database exists)', intOption('--shards', 1, 16384), 4)
     .option('--port <n>', 'frontend gRPC port (default: the port of TEMPORAL_ADDRESS)', intOption('--port', 1, 65535))
     .option('--data-dir <dir>', 'config files and log (default: $DATA_DIR/temporal-server)')
@@ -96,11 +96,12 @@ export function register(program: Command): void {
       if (opts.requireClientAuth && !opts.tlsClientCa) throw new CliError('--require-client-auth needs --tls-client-ca');
       if ((opts.tlsClientCa || opts.requireClientAuth || opts.tlsAdminCert) && !opts.tlsCert) throw new CliError('--tls-client-ca, --require-client-auth and --tls-admin-cert need --tls-cert and --tls-key');
       if ((opts.tlsAdminCert === undefined) !== (opts.tlsAdminKey === undefined)) throw new CliError('--tls-admin-cert and --tls-admin-key go together');
+      const prefix = opts.databasePrefix ?? config.TEMPORAL_POSTGRES_DATABASE;
       const [host, portText] = config.TEMPORAL_ADDRESS.split(':') as [string, string];
       const say = (s: string) => process.stderr.write(`${s}\n`);
       const serverOpts: TemporalServerOptions = {
         postgresUrl,
-        databasePrefix: opts.databasePrefix,
+        databasePrefix: prefix,
         shards: opts.shards,
         host,
         frontendPort: opts.port ?? Number(portText),
@@ -123,10 +124,10 @@ export function register(program: Command): void {
       fs.mkdirSync(serverOpts.dataDir, { recursive: true, mode: 0o700 });
       if (opts.schemaOnly) {
         await setupTemporalSchemas(serverOpts);
-        output(opts.json, { postgresUrl: maskUrl(postgresUrl), databases: [opts.databasePrefix, `${opts.databasePrefix}_visibility`] }, () => 'schemas up to date');
+        output(opts.json, { postgresUrl: maskUrl(postgresUrl), databases: [prefix, `${prefix}_visibility`] }, () => 'schemas up to date');
         return;
       }
-      say(`starting Temporal server ${TEMPORAL_SERVER_VERSION} on ${maskUrl(postgresUrl)} (databases ${opts.databasePrefix}, ${opts.databasePrefix}_visibility; ${opts.shards} shards)...`);
+      say(`starting Temporal server ${TEMPORAL_SERVER_VERSION} on ${maskUrl(postgresUrl)} (databases ${prefix}, ${prefix}_visibility; ${opts.shards} shards)...`);
       const server = await startTemporalServer(serverOpts);
       let stopping = false;
       const onSignal = () => {
@@ -146,7 +147,7 @@ export function register(program: Command): void {
       say('');
       say(`  Temporal gRPC    ${server.address}${serverOpts.tls ? ' (TLS)' : ''}`);
       say(`  Namespace        ${server.namespace} (search attributes registered)`);
-      say(`  Persistence      ${maskUrl(postgresUrl)}: ${opts.databasePrefix}, ${opts.databasePrefix}_visibility (SQL visibility), ${opts.shards} history shards`);
+      say(`  Persistence      ${maskUrl(postgresUrl)}: ${prefix}, ${prefix}_visibility (SQL visibility), ${opts.shards} history shards`);
       say(`  Config           ${server.configDir}`);
       say(`  Log              ${server.logFile}`);
       say(`  Web UI           not started: ${uiHint(server.address)}`);
