@@ -71,6 +71,11 @@ export interface TemporalServerOptions {
   tls?: TemporalServerTls;
   /** Dynamic config values on top of DEFAULT_SERVER_DYNAMIC_CONFIG (a value of undefined removes a default). */
   dynamicConfig?: Record<string, unknown>;
+  /**
+   * PostgreSQL connections per database (maxConns, maxIdleConns): default main 20/5, visibility 10/2. Few idle ones,
+   * so that several servers (tests, faults) do not exhaust PostgreSQL's max_connections while idle.
+   */
+  sqlPool?: { main?: number; mainIdle?: number; visibility?: number; visibilityIdle?: number };
   /** Server log level; default 'warn'. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** How long startTemporalServer and restart wait for a ready frontend; default 120 s. */
@@ -403,7 +408,8 @@ export function renderServerConfig(opts: TemporalServerOptions & { frontendPort:
   if (!Number.isInteger(shards) || shards < 1) throw new Error(`shards: expected a whole number from 1 up, got ${shards}`);
   const ports = { ...defaultServerPorts(opts.frontendPort), ...opts.ports };
   const configDir = configDirOf(opts.dataDir);
-  const sql = (databaseName: string, maxConns: number) => ({
+  const pool = { main: 20, mainIdle: 5, visibility: 10, visibilityIdle: 2, ...opts.sqlPool };
+  const sql = (databaseName: string, maxConns: number, maxIdleConns: number) => ({
     pluginName: 'postgres12',
     databaseName,
     connectAddr: `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`,
@@ -411,7 +417,7 @@ export function renderServerConfig(opts: TemporalServerOptions & { frontendPort:
     user: t.user,
     ...(t.password ? { password: PASSWORD_PLACEHOLDER } : {}),
     maxConns,
-    maxIdleConns: maxConns,
+    maxIdleConns,
     maxConnLifetime: '1h',
     ...(t.sslmode !== 'disable' ? { tls: { enabled: true, enableHostVerification: t.sslmode === 'verify-full' } } : {}),
   });
@@ -449,8 +455,8 @@ export function renderServerConfig(opts: TemporalServerOptions & { frontendPort:
       visibilityStore: 'postgres-visibility',
       numHistoryShards: shards,
       datastores: {
-        'postgres-default': { sql: sql(names.main, 20) },
-        'postgres-visibility': { sql: sql(names.visibility, 10) },
+        'postgres-default': { sql: sql(names.main, pool.main, pool.mainIdle) },
+        'postgres-visibility': { sql: sql(names.visibility, pool.visibility, pool.visibilityIdle) },
       },
     },
     global,

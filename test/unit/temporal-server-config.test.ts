@@ -25,6 +25,7 @@ test('persistence: default store and SQL visibility on PostgreSQL (postgres12), 
   assert.equal(vis.databaseName, 'temporal_visibility');
   assert.equal(def.connectAddr, 'db.example:5433');
   assert.equal(def.user, 'temporal');
+  assert.deepEqual([def.maxConns, def.maxIdleConns, vis.maxConns, vis.maxIdleConns], [20, 5, 10, 2], 'few idle connections');
   assert.equal(doc.persistence.advancedVisibilityStore, undefined, 'no Elasticsearch');
   const other = parse(renderServerConfig({ ...base, shards: 16, databasePrefix: 'engine_x' }).configYaml) as Doc;
   assert.equal(other.persistence.numHistoryShards, 16);
