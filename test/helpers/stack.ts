@@ -42,12 +42,16 @@ export interface StackOptions {
   mailer?: Mailer;
   /** Folder of the injection dumps (dumpTnPRvariables). */
   dumpDir?: string;
+  /** A Temporal server the test started itself (engine fault tests); default: the test run's. */
+  temporalAddress?: string;
+  /** The PostgreSQL server of the S-360 test database (engine fault tests); default: DATABASE_TEST_URL's. */
+  databaseServerUrl?: string;
 }
 
 export async function createStack(opts: StackOptions = {}): Promise<Stack> {
   installRuntime();
-  const env = await createTestEnv();
-  const db = await withTestDb(opts.backend ?? 'pg');
+  const env = await createTestEnv({ address: opts.temporalAddress });
+  const db = await withTestDb(opts.backend ?? 'pg', opts.databaseServerUrl);
   const repo = createRepository(db.knex);
   // Workflow ids are `ticket-<S-360 id>`, and every test file shares one Temporal server: start each test
   // database's ids at a random offset so two files never address the same ticket workflow.
