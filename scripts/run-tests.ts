@@ -1,4 +1,4 @@
-// `npm test`: provisions a real Temporal dev server (built from Go when missing), then runs every
+// `npm test`: provisions a real Temporal server (the dev server by default, built from Go when missing), then runs every
 // test/**/*.test.ts file with node's test runner, one file at a time (2 cores: servers per test
 // would contend). Node's runner prints the closing `# pass N` / `# fail N` lines CI reads.
 //
@@ -105,6 +105,7 @@ async function runWith(args: RunnerArgs, files: string[], env: NodeJS.ProcessEnv
       shards: 4,
       dataDir,
       logFile: path.join(logDir, 'test-temporal-server.log'),
+      say: (m) => console.error(m),
     });
     cleanups.unshift(() => server.stop());
     env.TEMPORAL_TEST_ADDRESS = server.address;
