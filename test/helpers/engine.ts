@@ -84,7 +84,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const port = await freePort();
   pg('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   // Temporal's server and the S-360 pools together need more than the default 100 connections.
-  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir} -c max_connections=300 -c fsync=off`;
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir} -c max_connections=500 -c fsync=off`;
   const ctl = (action: string, extra: string[] = []): void => pg('pg_ctl', [action, '-D', dataDir, '-w', '-t', '60', '-l', logFile, '-o', options, ...extra]);
   ctl('start');
   let stopped = false;

@@ -121,8 +121,11 @@ export async function createStack(opts: StackOptions = {}): Promise<Stack> {
   return stack;
 }
 
-/** Polls until pred() is truthy (20 s by default); fails naming what it waited for. */
-export async function eventually<T>(what: string, fn: () => Promise<T>, pred: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+/**
+ * Polls until pred() is truthy (60 s by default: on the PostgreSQL-backed server of a loaded 2-core machine, ticket
+ * workflows started by the fan-out take longer than on the dev server); fails naming what it waited for.
+ */
+export async function eventually<T>(what: string, fn: () => Promise<T>, pred: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {
