@@ -123,13 +123,13 @@ async function runWith(args: RunnerArgs, files: string[], env: NodeJS.ProcessEnv
 }
 
 /**
- * Per test file (each runs in its own process): 5 minutes, 10 on the PostgreSQL engine, whose fault tests inject
+ * Per test file (each runs in its own process): 5 minutes, 15 on the PostgreSQL engine, whose fault tests inject
  * thousands of tickets around a restart on a loaded 2-core machine; TEST_TIMEOUT_MS overrides.
  */
 function fileTimeoutMs(env: NodeJS.ProcessEnv): number {
   const fromEnv = Number(env.TEST_TIMEOUT_MS);
   if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
-  return env.TEST_ENGINE === 'postgres' ? 600_000 : 300_000;
+  return env.TEST_ENGINE === 'postgres' ? 900_000 : 300_000;
 }
 
 async function runTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> {

@@ -156,6 +156,10 @@ export async function assertInjectedExactlyOnce(stack: Stack, eventCode: string,
   const stats = await stack.simAdmin<SimStats>('GET', '/__sim/stats');
   assert.equal(stats.tickets.INJECTED, tickets, 'every ticket INJECTED in TIXNGO');
   assert.equal(stats.reinjectedTickets, 0, 'no ticket injected twice (simulator injectCount > 1)');
+  const report = await reconcileEvent({ repo: stack.repo, secretKey: stack.secretKey, interfaceName: stack.interfaceName, eventCode });
+  assert.equal(report.checked, tickets, 'reconcile checked every ticket');
+  assert.deepEqual(report.divergences, [], 'reconcile clean');
+  progress(since, 'S-360, TIXNGO and reconcile checked; waiting for the ticket workflows');
   assert.ok(summary.lifecycleFanoutWorkflowId, 'the run started the ticket workflows fan-out');
   const fanout = (await stack.client.workflow.getHandle(summary.lifecycleFanoutWorkflowId).result()) as InjectionFanoutResult;
   progress(since, `fan-out ended: ${JSON.stringify(fanout)}`);
@@ -164,9 +168,6 @@ export async function assertInjectedExactlyOnce(stack: Stack, eventCode: string,
   const query = `WorkflowType = 'ticketLifecycle' AND InterfaceName = '${stack.interfaceName}'`;
   await eventually('a ticket workflow per ticket in visibility', async () => (await stack.client.workflow.count(query)).count, (n) => n === tickets, 120_000);
   progress(since, 'a ticket workflow per ticket in visibility');
-  const report = await reconcileEvent({ repo: stack.repo, secretKey: stack.secretKey, interfaceName: stack.interfaceName, eventCode });
-  assert.equal(report.checked, tickets, 'reconcile checked every ticket');
-  assert.deepEqual(report.divergences, [], 'reconcile clean');
 }
 
 /** `p`, unless one of `workers` exits first: then a failure naming its exit (instead of a run that never ends). */
