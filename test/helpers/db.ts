@@ -30,8 +30,8 @@ export const testServerUrl = (): string => process.env.DATABASE_TEST_URL || 'pos
 export const randomSecretKey = (): SecretKey => secretKeyFromBytes(crypto.randomBytes(32));
 
 /** Creates an empty database on the test server; returns its URL and a drop function. */
-export async function createTestDatabase(prefix = 's360_test'): Promise<{ url: string; name: string; drop(): Promise<void> }> {
-  const admin = testServerUrl();
+export async function createTestDatabase(prefix = 's360_test', serverUrl = testServerUrl()): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const admin = serverUrl;
   const name = `${prefix}_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
   const k = createKnex({ client: 'pg', connection: admin, pool: { min: 0, max: 1 } });
   try {
@@ -90,8 +90,11 @@ function migratedPgliteImage(): Promise<Blob> {
   return pgliteImage;
 }
 
-/** A fresh database with every migration applied. Call close() when done (in `after`). */
-export async function withTestDb(backend: Backend): Promise<TestDb> {
+/**
+ * A fresh database with every migration applied. Call close() when done (in `after`). `serverUrl` ('pg' only): the
+ * PostgreSQL server to create it on, default DATABASE_TEST_URL's.
+ */
+export async function withTestDb(backend: Backend, serverUrl?: string): Promise<TestDb> {
   if (backend === 'pglite') {
     const knex = await createDb({ dataDir: os.tmpdir(), pgliteInMemory: true, pgliteImage: await migratedPgliteImage() });
     await migrateLatest(knex); // no-op on the image; keeps the helper honest if the image is stale
@@ -106,7 +109,7 @@ export async function withTestDb(backend: Backend): Promise<TestDb> {
       },
     };
   }
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(undefined, serverUrl);
   let knex: Knex;
   try {
     knex = await createDb({ databaseUrl: database.url, dataDir: os.tmpdir() });

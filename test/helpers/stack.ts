@@ -44,12 +44,16 @@ export interface StackOptions {
   dumpDir?: string;
   /** ActivityDeps.ticketStartDelayMs: dormant ticket workflows (default 0: their first workflow task runs at once). */
   ticketStartDelayMs?: number;
+  /** A Temporal server the test started itself (engine fault tests); default: the test run's. */
+  temporalAddress?: string;
+  /** The PostgreSQL server of the S-360 test database (engine fault tests); default: DATABASE_TEST_URL's. */
+  databaseServerUrl?: string;
 }
 
 export async function createStack(opts: StackOptions = {}): Promise<Stack> {
   installRuntime();
-  const env = await createTestEnv();
-  const db = await withTestDb(opts.backend ?? 'pg');
+  const env = await createTestEnv({ address: opts.temporalAddress });
+  const db = await withTestDb(opts.backend ?? 'pg', opts.databaseServerUrl);
   const repo = createRepository(db.knex);
   // Workflow ids are `ticket-<S-360 id>`, and every test file shares one Temporal server: start each test
   // database's ids at a random offset so two files never address the same ticket workflow.
@@ -120,8 +124,11 @@ export async function createStack(opts: StackOptions = {}): Promise<Stack> {
   return stack;
 }
 
-/** Polls until pred() is truthy (20 s by default); fails naming what it waited for. */
-export async function eventually<T>(what: string, fn: () => Promise<T>, pred: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+/**
+ * Polls until pred() is truthy (60 s by default: on the PostgreSQL-backed server of a loaded 2-core machine, ticket
+ * workflows started by the fan-out take longer than on the dev server); fails naming what it waited for.
+ */
+export async function eventually<T>(what: string, fn: () => Promise<T>, pred: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {

@@ -1,5 +1,7 @@
-// A real Temporal dev server for tests: the one the test runner started (TEMPORAL_TEST_ADDRESS),
-// or, when a file is run alone, one started through @temporalio/testing with the local CLI binary.
+// A real Temporal server for tests: the one the test runner started (TEMPORAL_TEST_ADDRESS: the dev server, or the
+// PostgreSQL-backed server with `--engine postgres`), one a test started itself (`address`), or, when a file is run
+// alone, a dev server started through @temporalio/testing with the local CLI binary. Namespace `default`, with
+// every search attribute registered (by the runner's tooling).
 // Its client uses the product's data converter (codec/), like the workers createWorkers() builds.
 import { after, before } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -8,9 +10,12 @@ import { getDataConverter } from '../../codec/data-converter';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { ensureTemporalCli } from '../../tooling/temporal-cli';
 
-export async function createTestEnv(): Promise<TestWorkflowEnvironment> {
+/** The engine of the test run (`npm test -- --engine`): 'dev' or 'postgres'. */
+export const testEngine = (): string => process.env.TEST_ENGINE || 'dev';
+
+export async function createTestEnv(opts: { address?: string } = {}): Promise<TestWorkflowEnvironment> {
   const client = { dataConverter: getDataConverter() };
-  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  const address = opts.address ?? process.env.TEMPORAL_TEST_ADDRESS;
   if (address) return TestWorkflowEnvironment.createFromExistingServer({ address, namespace: 'default', client });
   const cli = ensureTemporalCli();
   return TestWorkflowEnvironment.createLocal({

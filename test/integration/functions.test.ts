@@ -141,8 +141,12 @@ describe('push cancelled', () => {
     assert.equal((await s.run('push-cancelled')).succeeded, 1);
     const stuck = await waitTicket(c, (st) => st.needsAttention, 'needs attention');
     assert.equal(stuck.lastError?.type, ERR_DELETION_NOT_CONFIRMED);
-    const logged = await s.repo.listOpenErrors({ fn: 'PUSH_CANCELLED' });
-    assert.ok(logged.some((e) => e.itemId === c && /not confirmed/.test(e.message)), 'recorded in the S-360 error log');
+    // Recorded by an activity of the ticket workflow, a moment after the state shows it (slower on the real server).
+    await eventually(
+      'the S-360 error log records the unconfirmed deletion',
+      () => s.repo.listOpenErrors({ fn: 'PUSH_CANCELLED' }),
+      (logged) => logged.some((e) => e.itemId === c && /not confirmed/.test(e.message)),
+    );
 
     await s.simAdmin('DELETE', '/__sim/faults');
     const r = await s.client.workflow.getHandle(ticketWorkflowId(c)).executeUpdate(requestRetryUpdate);
