@@ -13,6 +13,7 @@ import type { Command } from 'commander';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { loadConfig, maskUrl, type Config } from '../../config';
+import { temporalUsesTls } from '../../config/temporal-tls';
 import { backendOf, closeDb } from '../../db/connection';
 import { serveEmbeddedDb } from '../../db/embedded-server';
 import { migrateLatest } from '../../db/migrate';
@@ -41,6 +42,12 @@ async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: stri
     say(`Temporal: using the server already listening on ${config.TEMPORAL_ADDRESS}`);
     return { address: config.TEMPORAL_ADDRESS };
   }
+  if (temporalUsesTls(config)) {
+    // The dev server dev would start speaks plain gRPC: connecting to it with TLS cannot work.
+    throw new CliError(
+      `nothing answers at TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS}, and the dev server dev would start there has no TLS: start your TLS server first, or unset TEMPORAL_TLS_* and TEMPORAL_API_KEY (or set TEMPORAL_TLS=false) for the local dev server`,
+    );
+  }
   const cli = ensureTemporalCli(say);
   if (!cli) {
     // No binary and no Go: let the SDK download its dev server (works on a machine with internet).
@@ -48,6 +55,7 @@ async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: stri
       server: {
         ip: host,
         port,
+        namespace: config.TEMPORAL_NAMESPACE,
         ui: true,
         uiPort: config.TEMPORAL_UI_PORT,
         dbFilename: path.join(config.dataDir, 'temporal.db'),
@@ -62,6 +70,7 @@ async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: stri
     cliPath: cli.path,
     ip: host,
     port,
+    namespace: config.TEMPORAL_NAMESPACE,
     uiPort: config.TEMPORAL_UI_PORT,
     uiCodecEndpoint,
     dbFile: path.join(config.dataDir, 'temporal.db'),
