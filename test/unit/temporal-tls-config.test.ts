@@ -84,7 +84,7 @@ describe('client certificate, key and CA: a path or the PEM text', () => {
 
 describe('refused at start, one line naming the variable', () => {
   test('a certificate without its key, or a key without its certificate, names both variables', () => {
-    for (const env of [{ TEMPORAL_TLS_CERT: c.clientCert }, { TEMPORAL_TLS_KEY: c.clientKey }]) {
+    for (const env of [{ TEMPORAL_TLS_CERT: c.clientCert }, { TEMPORAL_TLS_KEY: c.clientKey }] as Record<string, string>[]) {
       const msg = configError(env);
       assert.match(msg, /TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: .*(set both, or neither)/);
     }
