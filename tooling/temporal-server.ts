@@ -375,6 +375,13 @@ export const CONFIG_ENV = 'temporal';
 /** Environment variable the config's template reads the PostgreSQL password from (kept out of the file). */
 export const PASSWORD_ENV = 'TEMPORAL_POSTGRES_PASSWORD';
 
+const PASSWORD_PLACEHOLDER = '__S360_TEMPORAL_POSTGRES_PASSWORD__';
+/**
+ * What replaces the placeholder: a YAML single-quoted string holding a template expression that reads the password
+ * from the environment and doubles its single quotes (39 is '). The file is valid YAML before and after rendering.
+ */
+const PASSWORD_TEMPLATE = `'{{ env "${PASSWORD_ENV}" | replace (printf "%c" 39) (printf "%c%c" 39 39) }}'`;
+
 export function configDirOf(dataDir: string): string {
   return path.join(path.resolve(dataDir), 'config');
 }
@@ -401,7 +408,7 @@ export function renderServerConfig(opts: TemporalServerOptions & { frontendPort:
     connectAddr: `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`,
     connectProtocol: 'tcp',
     user: t.user,
-    ...(t.password ? { password: `{{ env "${PASSWORD_ENV}" }}` } : {}),
+    ...(t.password ? { password: PASSWORD_PLACEHOLDER } : {}),
     maxConns,
     maxIdleConns: maxConns,
     maxConnLifetime: '1h',
@@ -474,7 +481,7 @@ export function renderServerConfig(opts: TemporalServerOptions & { frontendPort:
     if (dynamic[key] !== undefined) dynamicDoc[key] = [{ value: dynamic[key] }];
   }
   return {
-    configYaml: header + YAML.stringify(config, { lineWidth: 0 }),
+    configYaml: header + YAML.stringify(config, { lineWidth: 0 }).replaceAll(PASSWORD_PLACEHOLDER, PASSWORD_TEMPLATE),
     dynamicConfigYaml: `# Dynamic config of the Temporal server, written by s360-tixngo (tooling/temporal-server.ts).\n${YAML.stringify(dynamicDoc, { lineWidth: 0 })}`,
   };
 }

@@ -228,7 +228,7 @@ export function register(program: Command): void {
         say(`  Temporal gRPC    ${temporal.address}`);
         if (temporal.engineText) say(`  Temporal engine  ${temporal.engineText}`);
         if (temporal.uiUrl) say(`  Temporal Web UI  ${temporal.uiUrl}`);
-        else if (engine === 'postgres' && temporal.engineText) say(`  Temporal Web UI  not started with --engine postgres: ${uiHint(temporal.address)}`);
+        else if (engine === 'postgres' && temporal.engineText) say(`  Temporal Web UI  not started with --engine postgres: ${uiHint(temporal.address, codec?.server.url)}`);
         if (codec) {
           say(`  Codec server     ${codec.server.url}  (decodes payloads for the Web UI; sign in once at ${codec.server.url}/ with the token in ${codec.tokenSource},`);
           say('                   then in the UI\'s Codec Server settings turn on "Include cross-origin credentials")');

@@ -156,8 +156,8 @@ export function register(program: Command): void {
     });
 }
 
-/** How to get a Web UI for a server without the dev server's embedded one. */
-export function uiHint(address: string): string {
-  const port = address.split(':').at(-1);
-  return `run the Temporal UI server against it, e.g. docker run --rm --network host -e TEMPORAL_ADDRESS=127.0.0.1:${port} -e TEMPORAL_UI_PORT=8233 temporalio/ui:v2.42.1 (README: Temporal on PostgreSQL)`;
+/** How to get a Web UI for a server without the dev server's embedded one (the UI server of the same UI version as the CLI's). */
+export function uiHint(address: string, codecEndpoint?: string): string {
+  const codec = codecEndpoint ? ` -e TEMPORAL_CODEC_ENDPOINT=${codecEndpoint} -e TEMPORAL_CODEC_INCLUDE_CREDENTIALS=true` : '';
+  return `run the Temporal UI server against it, e.g. docker run --rm --network host -e TEMPORAL_ADDRESS=${address} -e TEMPORAL_UI_PORT=8233${codec} temporalio/ui:v2.42.1 (README: Temporal on PostgreSQL)`;
 }
