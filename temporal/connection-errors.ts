@@ -91,6 +91,11 @@ export function oneLine(text: string, secrets: readonly string[] = []): string {
   return t.length > 300 ? `${t.slice(0, 297)}...` : t;
 }
 
+/** The reason of an OpenSSL error message ("...:SSL routines:fn:wrong version number:file:line:" -> "wrong version number"). */
+function opensslReason(message: string): string {
+  return oneLine(/:(?:SSL|\w+) routines:[^:]*:([^:]+)/.exec(message)?.[1] ?? message);
+}
+
 /** gRPC status code of an SDK error (or of its cause), when it has one. */
 function grpcCode(err: unknown): number | undefined {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 4; e = e.cause as typeof e, i++) {
@@ -139,7 +144,7 @@ function serverSideProblem(config: ProbeConfig, r: { server?: X509Certificate; a
 
 /** The refusal of our client certificate (or of its absence) after the handshake, by TLS alert. */
 function clientSideProblem(config: ProbeConfig, code: string, message: string): string {
-  const alert = oneLine(message.replace(/^.*?(tlsv1\d? alert|sslv3 alert)/i, '$1')).replace(/:.*$/, '');
+  const alert = /(tlsv1\d? alert|sslv3 alert)/i.test(message) ? opensslReason(message) : '';
   const cert = config.TEMPORAL_TLS_CERT?.certs[0];
   if (!cert) {
     return `TEMPORAL_TLS_CERT: the server at ${config.TEMPORAL_ADDRESS} requires a client certificate (mTLS) and none is configured: set TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (${alert || code})`;
@@ -174,7 +179,10 @@ export async function explainConnectionFailure(config: ProbeConfig, err: unknown
   if (probe.kind === 'timeout') return `cannot reach Temporal at TEMPORAL_ADDRESS=${at}: no TLS answer within ${Math.round((opts.timeoutMs ?? 5_000) / 1000)} s (${original})`;
   if (probe.kind === 'handshake-failed') {
     if (/ALERT/.test(probe.code)) return clientSideProblem(config, probe.code, probe.message); // TLS 1.2: refused during the handshake
-    return `TEMPORAL_TLS: the TLS handshake with ${at} failed (${oneLine(probe.message)}): is it a TLS endpoint? A plain server (such as the dev server) needs TEMPORAL_TLS_*, TEMPORAL_API_KEY unset or TEMPORAL_TLS=false`;
+    if (/WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST/.test(probe.code) || /wrong version number|packet length too long/.test(probe.message)) {
+      return `TEMPORAL_TLS: the server at ${at} does not speak TLS (a plain server, such as the dev server): unset TEMPORAL_TLS_* and TEMPORAL_API_KEY, or set TEMPORAL_TLS=false, or point TEMPORAL_ADDRESS at the TLS endpoint`;
+    }
+    return `TEMPORAL_TLS: the TLS handshake with ${at} failed (${opensslReason(probe.message)}): is it a TLS endpoint?`;
   }
   const serverProblem = serverSideProblem(config, probe);
   if (serverProblem) return serverProblem;

@@ -198,6 +198,17 @@ describe('connection failures explained (TLS probe against a local mTLS HTTP/2 s
     assert.match(await explain({ TEMPORAL_TLS_CA: c.ca, TEMPORAL_TLS_CERT: c.foreignClientCert, TEMPORAL_TLS_KEY: c.foreignClientKey }), /^TEMPORAL_TLS_CERT: .*client certificate CN=s360-intruder, issued by CN=s360 other CA/);
   });
 
+  test('TLS client against a plain HTTP/2 server: TEMPORAL_TLS, it does not speak TLS', async () => {
+    const plain = http2.createServer();
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    try {
+      const line = await explainConnectionFailure(loadConfig({ TEMPORAL_ADDRESS: `127.0.0.1:${(plain.address() as AddressInfo).port}`, TEMPORAL_TLS_CA: c.ca }), new Error('x'));
+      assert.match(line, /^TEMPORAL_TLS: the server at 127\.0\.0\.1:\d+ does not speak TLS \(a plain server, such as the dev server\)/);
+    } finally {
+      plain.close();
+    }
+  });
+
   test('plain client against a TLS server; nothing listening; the API key never in the line', async () => {
     assert.match(await explain({}), /the server requires TLS; set TEMPORAL_TLS_CA/);
     const line = await explainConnectionFailure(loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_API_KEY: API_KEY }), new Error(`boom ${API_KEY}`));
