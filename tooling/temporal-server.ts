@@ -11,6 +11,7 @@
 // tool embeds (same version as the tool).
 import { spawn, execFile, execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
@@ -19,7 +20,7 @@ import pg from 'pg';
 import YAML from 'yaml';
 import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 import { registerSearchAttributes } from '../temporal/connection';
-import { freePort, portAnswers } from '../temporal/ports';
+import { portAnswers } from '../temporal/ports';
 import { findGo, goBinDirs, isExecutable, onPath } from './temporal-cli';
 
 const execFileP = promisify(execFile);
@@ -511,6 +512,43 @@ function tailOf(file: string, lines: number): string {
   }
 }
 
+/**
+ * A port free on host now, below 32768: the SQL persistence records membership ports in a smallint column
+ * (cluster_membership.rpc_port), so the kernel's ephemeral ports (32768 and up) would stop the server at start.
+ */
+async function freeMembershipPort(host: string, taken: Set<number>): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (taken.has(port)) continue;
+    const ok = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.unref();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, host, () => srv.close(() => resolve(true)));
+    });
+    if (ok) {
+      taken.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port between 20000 and 32000 on ${host}`);
+}
+
+/** The last lines of the server's log, JSON lines shortened to level, message and error (no stack traces). */
+function logTail(file: string, lines: number): string {
+  return tailOf(file, lines)
+    .split('\n')
+    .map((line) => {
+      try {
+        const j = JSON.parse(line) as { level?: string; msg?: string; error?: string };
+        return `  ${j.level ?? ''}: ${j.msg ?? ''}${j.error ? `: ${j.error}` : ''}`;
+      } catch {
+        return `  ${line}`;
+      }
+    })
+    .join('\n');
+}
+
 /** gRPC status code of an error from @temporalio/client, if any. */
 const grpcCode = (err: unknown): number | undefined => (err as { code?: number }).code;
 
@@ -603,16 +641,18 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const host = opts.host ?? '127.0.0.1';
   const namespace = opts.namespace ?? 'default';
   const bins = ensureTemporalServerBinaries(opts.say);
-  const frontendPort = opts.frontendPort ?? (await freePort());
+  const frontendPort = opts.frontendPort ?? (await freeMembershipPort(host, new Set()));
   if (await portAnswers(host, frontendPort)) throw new Error(`port ${host}:${frontendPort} is already in use; is another Temporal server running?`);
+  const taken = new Set([frontendPort]);
+  const low = () => freeMembershipPort(host, taken);
   const ports: TemporalServerPorts = {
-    frontendMembership: await freePort(),
-    historyGrpc: await freePort(),
-    historyMembership: await freePort(),
-    matchingGrpc: await freePort(),
-    matchingMembership: await freePort(),
-    workerGrpc: await freePort(),
-    workerMembership: await freePort(),
+    frontendMembership: await low(),
+    historyGrpc: await low(),
+    historyMembership: await low(),
+    matchingGrpc: await low(),
+    matchingMembership: await low(),
+    workerGrpc: await low(),
+    workerMembership: await low(),
     frontendHttp: 0,
   };
   const tls = readTls(opts.tls); // before anything starts: an unreadable file fails here
@@ -655,7 +695,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     exited = undefined;
     const mine = child;
     mine.once('exit', (code, signal) => {
-      if (child === mine) exited = `the Temporal server exited (code ${code}, signal ${signal}); last lines of ${logFile}:\n${tailOf(logFile, 15)}`;
+      if (child === mine) exited = `the Temporal server exited (code ${code}, signal ${signal}); last lines of ${logFile}:\n${logTail(logFile, 8)}`;
     });
   };
   const aliveCheck = () => exited;
