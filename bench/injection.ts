@@ -30,6 +30,7 @@ import { createRepository } from '../db/repo';
 import { secretKeyFromBytes } from '../config/secrets';
 import { seed } from '../db/seed';
 import { ensureTemporalCli } from '../tooling/temporal-cli';
+import { temporalConnectionOptions } from '../temporal/connection';
 import { startFunction } from '../temporal/functions';
 import { NAMESPACE, type CeilingResult, type InjectionBenchOptions, type InjectionBenchResult } from './config';
 import { bareLoop, ceilingRun, settle, simStats, temporalRun, type Stage } from './phases';
@@ -76,7 +77,7 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
   if (!cli) throw new Error('no temporal CLI: install Go or set TEMPORAL_CLI_PATH');
   log(`starting the Temporal dev server (${opts.devServer.persistence}${opts.devServer.persistence === 'file' ? `, fast pragmas ${opts.devServer.fastSqlite ? 'on' : 'off'}` : ''})...`);
   const dev = await startBenchDevServer(cli.path, opts.devServer, tmp, cleanup, log);
-  const connection = await connectWhenHealthy('Temporal dev server', () => Connection.connect({ address: dev.address, connectTimeout: '5s' }));
+  const connection = await connectWhenHealthy('Temporal dev server', () => Connection.connect({ ...temporalConnectionOptions({ TEMPORAL_ADDRESS: dev.address, TEMPORAL_NAMESPACE: NAMESPACE }), connectTimeout: '5s' }));
   cleanup.add('driver Temporal connection', () => connection.close());
   const codecKeyHex = crypto.randomBytes(32).toString('hex');
   const client = new Client({ connection, namespace: NAMESPACE, dataConverter: benchDataConverter(codecKeyHex) });

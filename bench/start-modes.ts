@@ -5,6 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { performance } from 'node:perf_hooks';
 import crypto from 'node:crypto';
+import { temporalConnectionOptions } from '../temporal/connection';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -16,7 +17,7 @@ async function main() {
   const n = Number(arg('n', '3000'));
   const conc = Number(arg('concurrency', '128'));
   const modes = arg('modes', 'start,delayed,signalWithStart').split(',');
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect(temporalConnectionOptions({ TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default' }));
   const client = new Client({ connection });
   for (const mode of modes) {
     const prefix = `sm-${mode}-${crypto.randomBytes(3).toString('hex')}`;

@@ -5,14 +5,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities } from '../activities';
 import { getDataConverter } from '../codec/data-converter';
 import { closeDb, createDb } from '../db/connection';
 import { createRepository } from '../db/repo';
 import { parseSecretKey } from '../config/secrets';
-import { createWorkers, installRuntime, tixngoClientFactory } from '../workers/worker';
+import { temporalConnectionOptions } from '../temporal/connection';
+import { connectNative, createWorkers, installRuntime, tixngoClientFactory } from '../workers/worker';
 import { NAMESPACE, ROOT, type BenchWorkerTuning } from './config';
 import { stopChild, type Cleanup } from './processes';
 
@@ -47,8 +48,10 @@ export async function runBenchWorker(cfg: BenchWorkerConfig): Promise<RunningBen
   if (!secretKey) throw new Error('bench worker: bad secret key');
   const dataConverter = benchDataConverter(cfg.codecKeyHex);
   const db = await createDb({ databaseUrl: cfg.databaseUrl, dataDir: os.tmpdir() });
-  const connection = await NativeConnection.connect({ address: cfg.temporalAddress });
-  const grpc = cfg.tuning.fanoutClient === 'grpc' ? await Connection.connect({ address: cfg.temporalAddress }) : undefined;
+  // The benchmark's own server is plain; the options still come from the one builder (temporal/connection.ts).
+  const connectionConfig = { TEMPORAL_ADDRESS: cfg.temporalAddress, TEMPORAL_NAMESPACE: NAMESPACE };
+  const connection = await connectNative(connectionConfig);
+  const grpc = cfg.tuning.fanoutClient === 'grpc' ? await Connection.connect(temporalConnectionOptions(connectionConfig)) : undefined;
   const client = new Client({ connection: grpc ?? connection, namespace: NAMESPACE, dataConverter });
   const activities = createActivities({
     repo: createRepository(db),

@@ -37,7 +37,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     const e = err as Error;
     const code = err instanceof CliError ? err.exitCode : 1;
-    const expected = err instanceof CliError || err instanceof ConfigError || e.name === 'ZodError' || e.name === 'ValidationError';
+    const expected = err instanceof CliError || err instanceof ConfigError || ['ZodError', 'ValidationError', 'TemporalConnectionError'].includes(e.name);
     process.stderr.write(`error: ${e.message}\n`);
     if (!expected && process.env.DEBUG) process.stderr.write(`${e.stack}\n`);
     process.exitCode = code;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../common/ids';
 import { parseSecretKey, tokenProblem } from './secrets';
+import { apiKeyVariable, certificateVariable, privateKeyVariable, serverNameVariable, temporalTlsProblems } from './temporal-tls';
 
 const port = (def: number) => z.coerce.number().int().min(1).max(65535).default(def);
 const bool = (def: boolean) =>
@@ -65,6 +66,21 @@ export const DEFAULT_TICKET_DORMANT_DAYS = 0;
 export const envSchema = z.object({
   TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** TLS to Temporal: true|false; unset: on as soon as a TEMPORAL_TLS_* variable or TEMPORAL_API_KEY is set. */
+  TEMPORAL_TLS: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes')),
+  /** Client certificate (mTLS): a PEM file path or the PEM text; with TEMPORAL_TLS_KEY (config/temporal-tls.ts). */
+  TEMPORAL_TLS_CERT: certificateVariable('client').optional(),
+  /** The client certificate's private key: a PEM file path or the PEM text (never printed). */
+  TEMPORAL_TLS_KEY: privateKeyVariable.optional(),
+  /** CA certificate(s) of the server (path or PEM); unset: the system's trusted roots. */
+  TEMPORAL_TLS_CA: certificateVariable('ca').optional(),
+  /** Name checked against the server's certificate (and sent as SNI) instead of TEMPORAL_ADDRESS's host. */
+  TEMPORAL_TLS_SERVER_NAME: serverNameVariable.optional(),
+  /** Temporal Cloud API key (Authorization: Bearer); implies TLS unless TEMPORAL_TLS=false. Never printed. */
+  TEMPORAL_API_KEY: apiKeyVariable.optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
@@ -147,6 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }
   const d = parsed.data;
+  const tlsProblems = temporalTlsProblems(d);
+  if (tlsProblems.length) throw new ConfigError(`invalid configuration: ${tlsProblems.join('; ')}`);
   if (d.S360_CODEC_KEY_ID !== undefined && d.S360_CODEC_KEY === undefined) {
     throw new ConfigError('invalid configuration: S360_CODEC_KEY_ID: set only together with S360_CODEC_KEY (the generated key file has its own derived id)');
   }

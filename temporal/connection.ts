@@ -1,19 +1,74 @@
 // Temporal client connection and namespace setup (search attributes), shared by the CLI, dev and workers.
+// Every connection the product opens (client, worker's native connection, benchmark) takes its options from
+// temporalConnectionOptions(): address, TLS (CA, client certificate, server name) and API key from the validated
+// configuration (config/temporal-tls.ts). With none of those variables set it is the plain connection to the dev server.
 import { Client, Connection } from '@temporalio/client';
 import { getDataConverter } from '../codec/data-converter';
 import type { CodecKeyConfig } from '../codec/keys';
 import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 import type { Config } from '../config';
+import { temporalUsesTls } from '../config/temporal-tls';
+import { explainConnectionFailure, TemporalConnectionError } from './connection-errors';
+
+export { TemporalConnectionError } from './connection-errors';
+
+/** What a connection needs from the configuration: address and namespace, and optionally TLS and the API key. */
+export type TemporalConnectionConfig = Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'> &
+  Partial<Pick<Config, 'TEMPORAL_TLS' | 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY' | 'TEMPORAL_TLS_CA' | 'TEMPORAL_TLS_SERVER_NAME' | 'TEMPORAL_API_KEY'>>;
+
+/** The options both Connection.connect (client) and NativeConnection.connect (worker) take. */
+export interface TemporalConnectionOptions {
+  address: string;
+  /** false: plain gRPC (the dev server). */
+  tls:
+    | false
+    | {
+        serverRootCACertificate?: Buffer;
+        clientCertPair?: { crt: Buffer; key: Buffer };
+        serverNameOverride?: string;
+      };
+  apiKey?: string;
+  metadata?: Record<string, string>;
+}
+
+/**
+ * The connection options from the validated configuration. TLS is on when TEMPORAL_TLS says so or, unset, as soon
+ * as a TEMPORAL_TLS_* variable or TEMPORAL_API_KEY is set (Temporal Cloud takes API keys over TLS only); with an API
+ * key, the namespace also travels as the `temporal-namespace` header, as Temporal Cloud's API-key endpoints expect.
+ * The result holds the private key and the API key: pass it to the SDK, never to a log.
+ */
+export function temporalConnectionOptions(config: TemporalConnectionConfig): TemporalConnectionOptions {
+  const opts: TemporalConnectionOptions = { address: config.TEMPORAL_ADDRESS, tls: false };
+  if (temporalUsesTls(config)) {
+    opts.tls = {
+      ...(config.TEMPORAL_TLS_CA ? { serverRootCACertificate: config.TEMPORAL_TLS_CA.pem } : {}),
+      ...(config.TEMPORAL_TLS_CERT && config.TEMPORAL_TLS_KEY ? { clientCertPair: { crt: config.TEMPORAL_TLS_CERT.pem, key: config.TEMPORAL_TLS_KEY.pem.reveal() } } : {}),
+      ...(config.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: config.TEMPORAL_TLS_SERVER_NAME } : {}),
+    };
+  }
+  if (config.TEMPORAL_API_KEY) {
+    opts.apiKey = config.TEMPORAL_API_KEY.reveal();
+    opts.metadata = { 'temporal-namespace': config.TEMPORAL_NAMESPACE };
+  }
+  return opts;
+}
+
+/**
+ * Runs `connect`; on failure throws a TemporalConnectionError whose message is one line naming the variable to fix
+ * (TEMPORAL_TLS_CA, TEMPORAL_TLS_CERT, TEMPORAL_API_KEY, TEMPORAL_ADDRESS, ...), found by probing the server.
+ */
+export async function connectExplained<T>(config: TemporalConnectionConfig, connect: () => Promise<T>): Promise<T> {
+  try {
+    return await connect();
+  } catch (err) {
+    throw new TemporalConnectionError(await explainConnectionFailure(config, err), { cause: err });
+  }
+}
 
 /** A client with the product's data converter (payloads encrypted with the codec key, see codec/). */
-export async function connectClient(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'> & CodecKeyConfig): Promise<Client> {
+export async function connectClient(config: TemporalConnectionConfig & CodecKeyConfig): Promise<Client> {
   const dataConverter = getDataConverter(config); // before connecting: a bad key leaves nothing open
-  let connection: Connection;
-  try {
-    connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: '10s' });
-  } catch (err) {
-    throw new Error(`cannot reach Temporal at TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS}: ${(err as Error).message}`, { cause: err });
-  }
+  const connection = await connectExplained(config, () => Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: '10s' }));
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
 }
 

@@ -2,6 +2,7 @@
 // (for the fan-out activities) and the two workers, plus /metrics on METRICS_PORT. Used by `s360-tixngo worker` and
 // `s360-tixngo dev`.
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -15,7 +16,7 @@ import { getLogger } from '../observability/logger';
 import { createMetrics, instrumentActivities, startMetricsServer, type MetricsServer, type ProductMetrics } from '../observability/metrics';
 import { connectClient } from '../temporal/connection';
 import { freePort } from '../temporal/ports';
-import { coreMetricsUrl, createWorkers, installRuntime, tixngoClientFactory, type Workers } from './worker';
+import { connectNative, coreMetricsUrl, createWorkers, installRuntime, tixngoClientFactory, type Workers } from './worker';
 
 export interface RunningWorker {
   workers: Workers;
@@ -50,12 +51,15 @@ async function assemble(config: Config, dataConverter: DataConverter, metrics: P
   const db = await createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
   const repo = createRepository(db);
   const secretKey = loadSecretKey(config);
-  const client = await connectClient(config);
+  let client: Client | undefined;
   let connection: NativeConnection;
   try {
-    connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    client = await connectClient(config);
+    connection = await connectNative(config);
   } catch (err) {
-    throw new Error(`cannot reach Temporal at TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS}: ${(err as Error).message}`, { cause: err });
+    await client?.connection.close().catch(() => undefined);
+    await closeDb(db).catch(() => undefined);
+    throw err;
   }
   const groups = createActivities({
     repo,

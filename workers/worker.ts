@@ -9,6 +9,7 @@ import { FAILURE_CONVERTER_PATH, getWorkerDataConverter } from '../codec/data-co
 import { fanoutTaskQueue } from '../common/ids';
 import { loadConfig } from '../config';
 import { PinoRuntimeLogger, getLogger, type AppLogLevel } from '../observability/logger';
+import { connectExplained, temporalConnectionOptions, type TemporalConnectionConfig } from '../temporal/connection';
 import type { ActivityGroups } from '../activities/types';
 import type { TixngoClientFactory } from '../activities/context';
 import { TixngoClient, type TixngoClientOptions } from '../tixngo/client';
@@ -82,6 +83,14 @@ export function workflowBundle(): Promise<{ code: string }> {
     logger: new DefaultLogger('WARN'),
   });
   return bundle;
+}
+
+/**
+ * The worker's native (Rust) connection, with the same options as the client (TLS, API key: temporal/connection.ts);
+ * a failure is one line naming the variable to fix.
+ */
+export function connectNative(config: TemporalConnectionConfig): Promise<NativeConnection> {
+  return connectExplained(config, () => NativeConnection.connect(temporalConnectionOptions(config)));
 }
 
 export interface Workers {

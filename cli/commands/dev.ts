@@ -14,6 +14,7 @@ import type { Command } from 'commander';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { loadConfig, maskUrl, type Config } from '../../config';
+import { temporalUsesTls } from '../../config/temporal-tls';
 import { backendOf, closeDb } from '../../db/connection';
 import { serveEmbeddedDb } from '../../db/embedded-server';
 import { migrateLatest } from '../../db/migrate';
@@ -60,6 +61,12 @@ async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: stri
     say(`Temporal: using the server already listening on ${config.TEMPORAL_ADDRESS}${engine === 'postgres' ? ' (--engine postgres starts none)' : ''}`);
     return { address: config.TEMPORAL_ADDRESS };
   }
+  if (temporalUsesTls(config)) {
+    // The server dev would start (dev server, or --engine postgres) speaks plain gRPC: TLS to it cannot work.
+    throw new CliError(
+      `nothing answers at TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS}, and the server dev would start there has no TLS: start your TLS server first, or unset TEMPORAL_TLS_* and TEMPORAL_API_KEY (or set TEMPORAL_TLS=false) for the local dev server`,
+    );
+  }
   const uiUrl = `http://${browserHost(host)}:${config.TEMPORAL_UI_PORT}`;
   // With a codec server, the dev server's UI runs on a private loopback port behind tooling/ui-front.ts, which
   // tells the UI to send the codec server's sign-in cookie (a setting `start-dev` cannot give it).
@@ -95,6 +102,7 @@ async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: stri
       server: {
         ip: host,
         port,
+        namespace: config.TEMPORAL_NAMESPACE,
         ui: true,
         uiPort,
         dbFilename: path.join(config.dataDir, 'temporal.db'),
@@ -110,6 +118,7 @@ async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: stri
     cliPath: cli.path,
     ip: host,
     port,
+    namespace: config.TEMPORAL_NAMESPACE,
     uiPort,
     uiCodecEndpoint,
     dbFile: path.join(config.dataDir, 'temporal.db'),
