@@ -65,6 +65,10 @@ export const envSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  /** PostgreSQL server holding the databases of the real Temporal server (`temporal-server`, `dev --engine postgres`). */
+  TEMPORAL_POSTGRES_URL: postgresUrl.optional(),
+  TEMPORAL_SERVER_PATH: z.string().min(1).optional(),
+  TEMPORAL_SQL_TOOL_PATH: z.string().min(1).optional(),
   DATABASE_URL: postgresUrl.optional(),
   DATA_DIR: z.string().min(1).default('.data'),
   TIXNGO_URL: tixngoUrl.optional(),

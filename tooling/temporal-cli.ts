@@ -12,7 +12,7 @@ import path from 'node:path';
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
-function isExecutable(p: string): boolean {
+export function isExecutable(p: string): boolean {
   try {
     fs.accessSync(p, fs.constants.X_OK);
     return fs.statSync(p).isFile();
@@ -21,16 +21,22 @@ function isExecutable(p: string): boolean {
   }
 }
 
-function onPath(name: string): string | undefined {
+export function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
   }
   return undefined;
 }
 
-function goBinDirs(): string[] {
+/** The `go` binary: on PATH, else the conventional /usr/local/go/bin/go; undefined without a Go toolchain. */
+export function findGo(): string | undefined {
+  return onPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+}
+
+/** Where `go install` puts binaries: $(go env GOBIN), $(go env GOPATH)/bin, ~/go/bin. */
+export function goBinDirs(): string[] {
   const dirs: string[] = [];
-  const go = onPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  const go = findGo();
   if (go) {
     try {
       const [gobin, gopath] = execFileSync(go, ['env', 'GOBIN', 'GOPATH'], { encoding: 'utf8' }).split('\n');
@@ -69,7 +75,7 @@ export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): { path: s
 export function ensureTemporalCli(log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)): { path: string; source: CliSource } | undefined {
   const found = findTemporalCli();
   if (found) return found;
-  const go = onPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  const go = findGo();
   if (!go) return undefined;
   log(`temporal CLI not found; building ${TEMPORAL_CLI_MODULE} with Go (first time only, a few minutes)...`);
   const res = spawnSync(go, ['install', TEMPORAL_CLI_MODULE], { stdio: ['ignore', 'inherit', 'inherit'] });

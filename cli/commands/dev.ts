@@ -1,7 +1,8 @@
 // `dev` (what `npm start` runs): the whole product on one machine with embedded defaults.
 //   - S-360 database: PostgreSQL at DATABASE_URL, or embedded PGlite under $DATA_DIR; migrated;
 //   - Temporal: the server at TEMPORAL_ADDRESS if one answers, else `temporal server start-dev` with its Web UI,
-//     state in $DATA_DIR/temporal.db so runs survive a restart; search attributes registered;
+//     state in $DATA_DIR/temporal.db so runs survive a restart; search attributes registered; with --engine postgres
+//     the real Temporal server on PostgreSQL (tooling/temporal-server.ts, config in $DATA_DIR/temporal-server, no UI);
 //   - TIXNGO: TIXNGO_URL, or the simulator on SIMULATOR_PORT (state in $DATA_DIR/simulator.json);
 //   - the codec server on CODEC_SERVER_PORT, wired into the Web UI (`--ui-codec-endpoint`), so that an operator who
 //     signs in with its token sees decoded payloads;
@@ -25,6 +26,8 @@ import { ensureTemporalCli } from '../../tooling/temporal-cli';
 import { connectClient, registerSearchAttributes } from '../../temporal/connection';
 import { portAnswers } from '../../temporal/ports';
 import { startDevServer } from '../../tooling/dev-server';
+import { TEMPORAL_SERVER_VERSION, startTemporalServer } from '../../tooling/temporal-server';
+import { temporalPostgresUrl, uiHint } from './temporal-server';
 import { startWorker } from '../../workers/main';
 import { demoScheduleDefinitions, upsertFunctionSchedule, type Launch } from '../../temporal/schedules';
 import { openDatabase } from '../context';
@@ -34,12 +37,38 @@ export const DEMO_INTERFACE = 'demo';
 
 type Stopper = { name: string; stop: () => Promise<void> };
 
-async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: string) => void, uiCodecEndpoint?: string): Promise<{ address: string; uiUrl?: string }> {
+export type Engine = 'dev' | 'postgres';
+
+interface TemporalStarted {
+  address: string;
+  uiUrl?: string;
+  /** What runs Temporal, for the banner. */
+  engineText?: string;
+}
+
+async function ensureTemporal(config: Config, stoppers: Stopper[], say: (s: string) => void, uiCodecEndpoint?: string, engine: Engine = 'dev'): Promise<TemporalStarted> {
   const [host, portText] = config.TEMPORAL_ADDRESS.split(':') as [string, string];
   const port = Number(portText);
   if (await portAnswers(host, port)) {
-    say(`Temporal: using the server already listening on ${config.TEMPORAL_ADDRESS}`);
+    say(`Temporal: using the server already listening on ${config.TEMPORAL_ADDRESS}${engine === 'postgres' ? ' (--engine postgres starts none)' : ''}`);
     return { address: config.TEMPORAL_ADDRESS };
+  }
+  if (engine === 'postgres') {
+    const postgresUrl = temporalPostgresUrl(config);
+    if (!postgresUrl) {
+      throw new CliError('dev --engine postgres: set TEMPORAL_POSTGRES_URL (or DATABASE_URL) to the PostgreSQL server that holds Temporal\'s databases, e.g. postgres://postgres@127.0.0.1:5432/postgres');
+    }
+    say(`Temporal: starting the Temporal server ${TEMPORAL_SERVER_VERSION} on PostgreSQL ${maskUrl(postgresUrl)} (first start: schemas created)...`);
+    const server = await startTemporalServer({
+      postgresUrl,
+      host,
+      frontendPort: port,
+      dataDir: path.join(config.dataDir, 'temporal-server'),
+      namespace: config.TEMPORAL_NAMESPACE,
+      say,
+    });
+    stoppers.push({ name: 'temporal server', stop: () => server.stop() });
+    return { address: server.address, engineText: `Temporal server ${TEMPORAL_SERVER_VERSION}, PostgreSQL ${maskUrl(postgresUrl)} (databases temporal, temporal_visibility), 4 shards; log ${server.logFile}` };
   }
   const cli = ensureTemporalCli(say);
   if (!cli) {
@@ -82,8 +111,14 @@ export function register(program: Command): void {
       '--schedules <launch>',
       "the demo interface's schedules: manual (default: created paused if missing, run them with `schedule trigger`), automatic (created or switched to automatic), none",
     )
-    .action(async (opts: { schedules?: string }) => {
+    .option(
+      '--engine <engine>',
+      'Temporal when none answers on TEMPORAL_ADDRESS: dev (default: `temporal server start-dev`, SQLite, Web UI) or postgres (the Temporal server on PostgreSQL at TEMPORAL_POSTGRES_URL, 4 shards, no Web UI)',
+    )
+    .action(async (opts: { schedules?: string; engine?: string }) => {
       if (opts.schedules !== undefined && !['manual', 'automatic', 'none'].includes(opts.schedules)) throw new CliError('--schedules: expected manual, automatic or none');
+      if (opts.engine !== undefined && opts.engine !== 'dev' && opts.engine !== 'postgres') throw new CliError('--engine: expected dev or postgres');
+      const engine: Engine = opts.engine === 'postgres' ? 'postgres' : 'dev';
       const config = loadConfig();
       const say = (s: string) => process.stderr.write(`${s}\n`);
       // DATA_DIR holds keys, the embedded database's password and files, and the Temporal state (ticket data):
@@ -137,7 +172,7 @@ export function register(program: Command): void {
           const running = codec;
           stoppers.push({ name: 'codec server', stop: () => running.server.close() });
         }
-        const temporal = await ensureTemporal(config, stoppers, say, codec?.server.url);
+        const temporal = await ensureTemporal(config, stoppers, say, codec?.server.url, engine);
         const client = await connectClient(config);
         await registerSearchAttributes(client, config.TEMPORAL_NAMESPACE);
         let schedulesText = 'none';
@@ -182,7 +217,9 @@ export function register(program: Command): void {
 
         say('');
         say(`  Temporal gRPC    ${temporal.address}`);
+        if (temporal.engineText) say(`  Temporal engine  ${temporal.engineText}`);
         if (temporal.uiUrl) say(`  Temporal Web UI  ${temporal.uiUrl}`);
+        else if (engine === 'postgres' && temporal.engineText) say(`  Temporal Web UI  not started with --engine postgres: ${uiHint(temporal.address)}`);
         if (codec) {
           say(`  Codec server     ${codec.server.url}  (decodes payloads for the Web UI; sign in once at ${codec.server.url}/ with the token in ${codec.tokenSource},`);
           say('                   then in the UI\'s Codec Server settings turn on "Include cross-origin credentials")');

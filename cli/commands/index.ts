@@ -11,6 +11,7 @@ import { register as registerOps } from './ops';
 import { register as registerCodecServer } from './codec-server';
 import { register as registerSchedule } from './schedule';
 import { register as registerBench } from './bench';
+import { register as registerTemporalServer } from './temporal-server';
 
 export function registerCommands(program: Command): void {
   registerDb(program);
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerBench(program);
   registerCodecServer(program);
   registerSchedule(program);
+  registerTemporalServer(program);
 }
