@@ -34,7 +34,10 @@ import { startFunction } from '../temporal/functions';
 import { NAMESPACE, type CeilingResult, type InjectionBenchOptions, type InjectionBenchResult } from './config';
 import { bareLoop, ceilingRun, settle, simStats, temporalRun, type Stage } from './phases';
 import { PhaseSampler, processMemoryMb, type Pids } from './proc-sampler';
-import { Cleanup, connectWhenHealthy, createBenchDatabase, devServerExtraArgs, startBenchDevServer, startSimulatorChild } from './processes';
+import { Cleanup, connectWhenHealthy, createBenchDatabase, devServerExtraArgs, startSimulatorChild } from './processes';
+import { engineFigures } from './engine-figures';
+import { startBenchEngine } from './engines';
+import { PostgresServerCpu } from './postgres-cpu';
 import { benchDataConverter, runBenchWorker, startWorkerChild, type BenchWorkerConfig } from './worker';
 
 const API_KEY = 'bench-api-key-not-secret';
@@ -69,16 +72,18 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 's360-bench-'));
   cleanup.add('temp dir', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  // Temporal dev server.
-  const cli = ensureTemporalCli(log);
-  if (!cli) throw new Error('no temporal CLI: install Go or set TEMPORAL_CLI_PATH');
-  log(`starting the Temporal dev server (${opts.devServer.persistence}${opts.devServer.persistence === 'file' ? `, fast pragmas ${opts.devServer.fastSqlite ? 'on' : 'off'}` : ''})...`);
-  const dev = await startBenchDevServer(cli.path, opts.devServer, tmp, cleanup, log);
-  const connection = await connectWhenHealthy('Temporal dev server', () => Connection.connect({ address: dev.address, connectTimeout: '5s' }));
+  // Temporal: the dev server, or the real server on PostgreSQL (bench/engines.ts).
+  const cliPath = (): string => {
+    const cli = ensureTemporalCli(log);
+    if (!cli) throw new Error('no temporal CLI: install Go or set TEMPORAL_CLI_PATH');
+    return cli.path;
+  };
+  const engine = await startBenchEngine(opts.engine ?? { kind: 'dev' }, { cliPath, devServer: opts.devServer, postgresUrl: opts.postgresUrl, tmp, cleanup, log });
+  const connection = await connectWhenHealthy(`Temporal (${engine.kind})`, () => Connection.connect({ address: engine.address, connectTimeout: '5s' }));
   cleanup.add('driver Temporal connection', () => connection.close());
   const codecKeyHex = crypto.randomBytes(32).toString('hex');
   const client = new Client({ connection, namespace: NAMESPACE, dataConverter: benchDataConverter(codecKeyHex) });
-  await connectWhenHealthy('Temporal dev server', () => client.workflow.count('WorkflowType="none"'));
+  await connectWhenHealthy(`Temporal (${engine.kind})`, () => client.workflow.count('WorkflowType="none"'));
 
   // Simulator (child process) and PostgreSQL database.
   log('starting the TIXNGO simulator (child process) and creating the PostgreSQL database...');
@@ -110,7 +115,7 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
     fs.writeFileSync(workflowsPath, 'exports.benchNoop = async function benchNoop() {};\n');
     ceiling = { taskQueue: `${taskQueue}-noop`, workflowsPath };
   }
-  const workerCfg: BenchWorkerConfig = { temporalAddress: dev.address, taskQueue, databaseUrl, secretKeyHex: secretKey.key.toString('hex'), codecKeyHex, tuning: opts.tuning, ceiling };
+  const workerCfg: BenchWorkerConfig = { temporalAddress: engine.address, taskQueue, databaseUrl, secretKeyHex: secretKey.key.toString('hex'), codecKeyHex, tuning: opts.tuning, ceiling };
   log(`starting the worker (${opts.worker === 'child' ? 'child process' : 'in-process'}; bundling workflows)...`);
   let workerPid = process.pid;
   if (opts.worker === 'child') {
@@ -121,7 +126,7 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
   }
 
   const pids: Pids = {
-    devServer: dev.process.pid!,
+    devServer: engine.pid,
     simulator: sim.child.pid!,
     worker: workerPid,
     postgres: async () =>
@@ -154,11 +159,14 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
 
   // Through Temporal.
   let temporal: InjectionBenchResult['temporal'] = null;
+  let postgresServerCpuS: number | null = null;
   if (opts.phases.includes('temporal')) {
-    log(`Temporal: injectTickets for ${opts.tickets} tickets...`);
+    log(`Temporal (${engine.kind}): injectTickets for ${opts.tickets} tickets...`);
+    const postgresServer = await PostgresServerCpu.start(knex);
     const sampler = await PhaseSampler.start(pids, cleanup);
     const t = await temporalRun(st, events.temporal, opts.tickets);
     const profile = await sampler.stop();
+    postgresServerCpuS = postgresServer?.stop() ?? null;
     // With --injection-only the fan-out is still running: nothing to settle (the run ends here).
     const settledMs = opts.injectionOnly ? 0 : await settle(st, [taskQueue]);
     if (settledMs > 2000) log(`  (the worker and dev server needed ${Math.round(settledMs)} ms more to become idle)`);
@@ -199,7 +207,7 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
   }
 
   const ratio = temporal && bareLoopResult ? Math.round((temporal.printedAndInjectedMs / bareLoopResult.ms) * 100) / 100 : null;
-  return {
+  const result: Omit<InjectionBenchResult, 'engine'> = {
     tickets: opts.tickets,
     batchSize: opts.batchSize,
     temporal,
@@ -215,4 +223,5 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
     worker: { mode: opts.worker, tuning: opts.tuning },
     machine: { cores: os.cpus().length, loadAvgAtStart, node: process.version },
   };
+  return { ...result, engine: engineFigures(engine, result, postgresServerCpuS) };
 }

@@ -97,6 +97,8 @@ export function explainTemporalError(err: unknown, t: TemporalTarget): string | 
   if (started) {
     return `workflow ${String(started.workflowId)} (${String(started.workflowType)}) is already running on ${where}: wait for it to end, or stop it (a function run: \`s360-tixngo run stop <function>\`)`;
   }
+  // The SDK turns the server's NOT_FOUND for a namespace into an error of its own, without the status.
+  if (findNamed(err, 'NamespaceNotFoundError')) return namespaceMissing(t, 'NOT_FOUND: namespace not found');
   const notFound = findNamed(err, 'WorkflowNotFoundError');
   if (notFound && !grpcStatusOf(err)?.details.match(/namespace/i)) {
     return `no workflow ${String(notFound.workflowId)} on ${where}: check the id, and that TEMPORAL_NAMESPACE is the namespace the worker runs on`;

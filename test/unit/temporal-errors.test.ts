@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Metadata, status } from '@grpc/grpc-js';
 import { ServiceError } from '@temporalio/client';
+import { NamespaceNotFoundError } from '@temporalio/common';
 import { explainTemporalError, grpcStatusOf, searchAttributeNamed } from '../../temporal/errors';
 
 const target = { address: 'temporal.example:7233', namespace: 'prod' };
@@ -44,4 +45,8 @@ test('the search attribute is named from the server messages of several versions
 
 test('an error with no Temporal status is left to the caller', () => {
   assert.equal(explainTemporalError(new Error('boom'), target), undefined);
+});
+
+test("the SDK's own NamespaceNotFoundError names TEMPORAL_NAMESPACE", () => {
+  assert.match(explainTemporalError(new NamespaceNotFoundError('prod'), target)!, /^namespace prod \(TEMPORAL_NAMESPACE\) does not exist on Temporal at TEMPORAL_ADDRESS=temporal\.example:7233 /);
 });
