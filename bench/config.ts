@@ -4,6 +4,8 @@ import { DEFAULT_TUNING, type WorkerTuning } from '../workers/worker';
 import type { CancellationBenchOptions, CancellationBenchResult } from './cancellation';
 import { DEFAULT_TICKET_DORMANT_DAYS } from '../config';
 import type { TrackingResult } from './tracking';
+import type { EngineFigures } from './engine-figures';
+import type { EngineOptions } from './engines';
 
 /** The project root (the simulator and the worker child run from it). */
 export const ROOT = path.resolve(__dirname, '..');
@@ -48,6 +50,8 @@ export interface BenchWorkerTuning extends WorkerTuning {
 }
 
 export interface InjectionBenchOptions {
+  /** The Temporal engine (bench/engines.ts); default: the dev server. */
+  engine?: EngineOptions;
   tickets: number;
   batchSize: number;
   devServer: DevServerBenchOptions;
@@ -135,6 +139,8 @@ export interface InjectionBenchResult {
   devServer: DevServerBenchOptions & { args: string[] };
   worker: { mode: 'child' | 'in-process'; tuning: BenchWorkerTuning };
   machine: { cores: number; loadAvgAtStart: number[]; node: string };
+  /** The engine and its per-ticket-workflow figures (bench/engine-figures.ts). */
+  engine: EngineFigures;
 }
 
 export const DEFAULT_BENCH_TUNING: BenchWorkerTuning = {

@@ -36,7 +36,10 @@ import { NAMESPACE, type CeilingResult, type InjectionBenchOptions, type Injecti
 import { bareLoop, ceilingRun, settle, simStats, temporalRun, type Stage } from './phases';
 import { cancellationRun } from './cancellation';
 import { PhaseSampler, processMemoryMb, type Pids } from './proc-sampler';
-import { Cleanup, connectWhenHealthy, createBenchDatabase, devServerExtraArgs, startBenchDevServer, startSimulatorChild } from './processes';
+import { Cleanup, connectWhenHealthy, createBenchDatabase, devServerExtraArgs, startSimulatorChild } from './processes';
+import { engineFigures } from './engine-figures';
+import { startBenchEngine } from './engines';
+import { PostgresServerCpu } from './postgres-cpu';
 import { measureTracking, runTimeline, trackingFigures, type TrackingResult } from './tracking';
 import { benchDataConverter, runBenchWorker, startWorkerChild, type BenchWorkerConfig } from './worker';
 
@@ -72,16 +75,18 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 's360-bench-'));
   cleanup.add('temp dir', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  // Temporal dev server.
-  const cli = ensureTemporalCli(log);
-  if (!cli) throw new Error('no temporal CLI: install Go or set TEMPORAL_CLI_PATH');
-  log(`starting the Temporal dev server (${opts.devServer.persistence}${opts.devServer.persistence === 'file' ? `, fast pragmas ${opts.devServer.fastSqlite ? 'on' : 'off'}` : ''})...`);
-  const dev = await startBenchDevServer(cli.path, opts.devServer, tmp, cleanup, log);
-  const connection = await connectWhenHealthy('Temporal dev server', () => Connection.connect({ ...temporalConnectionOptions({ TEMPORAL_ADDRESS: dev.address, TEMPORAL_NAMESPACE: NAMESPACE }), connectTimeout: '5s' }));
+  // Temporal: the dev server, or the real server on PostgreSQL (bench/engines.ts).
+  const cliPath = (): string => {
+    const cli = ensureTemporalCli(log);
+    if (!cli) throw new Error('no temporal CLI: install Go or set TEMPORAL_CLI_PATH');
+    return cli.path;
+  };
+  const engine = await startBenchEngine(opts.engine ?? { kind: 'dev' }, { cliPath, devServer: opts.devServer, postgresUrl: opts.postgresUrl, tmp, cleanup, log });
+  const connection = await connectWhenHealthy(`Temporal (${engine.kind})`, () => Connection.connect({ ...temporalConnectionOptions({ TEMPORAL_ADDRESS: engine.address, TEMPORAL_NAMESPACE: NAMESPACE }), connectTimeout: '5s' }));
   cleanup.add('driver Temporal connection', () => connection.close());
   const codecKeyHex = crypto.randomBytes(32).toString('hex');
   const client = new Client({ connection, namespace: NAMESPACE, dataConverter: benchDataConverter(codecKeyHex) });
-  await connectWhenHealthy('Temporal dev server', () => client.workflow.count('WorkflowType="none"'));
+  await connectWhenHealthy(`Temporal (${engine.kind})`, () => client.workflow.count('WorkflowType="none"'));
 
   // Simulator (child process) and PostgreSQL database.
   log('starting the TIXNGO simulator (child process) and creating the PostgreSQL database...');
@@ -114,7 +119,7 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
     fs.writeFileSync(workflowsPath, 'exports.benchNoop = async function benchNoop() {};\n');
     ceiling = { taskQueue: `${taskQueue}-noop`, workflowsPath };
   }
-  const workerCfg: BenchWorkerConfig = { temporalAddress: dev.address, taskQueue, databaseUrl, secretKeyHex: secretKey.key.toString('hex'), codecKeyHex, tuning: opts.tuning, ceiling };
+  const workerCfg: BenchWorkerConfig = { temporalAddress: engine.address, taskQueue, databaseUrl, secretKeyHex: secretKey.key.toString('hex'), codecKeyHex, tuning: opts.tuning, ceiling };
   log(`starting the worker (${opts.worker === 'child' ? 'child process' : 'in-process'}; bundling workflows)...`);
   let workerPid = process.pid;
   if (opts.worker === 'child') {
@@ -125,7 +130,7 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
   }
 
   const pids: Pids = {
-    devServer: dev.process.pid!,
+    devServer: engine.pid,
     simulator: sim.child.pid!,
     worker: workerPid,
     postgres: async () =>
@@ -160,11 +165,14 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
   let temporal: InjectionBenchResult['temporal'] = null;
   let trackingMeasured: Awaited<ReturnType<typeof measureTracking>> | undefined;
   let temporalWorkflowId: string | undefined;
+  let postgresServerCpuS: number | null = null;
   if (opts.phases.includes('temporal')) {
-    log(`Temporal: injectTickets for ${opts.tickets} tickets...`);
+    log(`Temporal (${engine.kind}): injectTickets for ${opts.tickets} tickets...`);
+    const postgresServer = await PostgresServerCpu.start(knex);
     const sampler = await PhaseSampler.start(pids, cleanup);
     const t = await temporalRun(st, events.temporal, opts.tickets);
     const profile = await sampler.stop();
+    postgresServerCpuS = postgresServer?.stop() ?? null;
     // With --injection-only the fan-out is still running: nothing to settle (the run ends here).
     const settledMs = opts.injectionOnly ? 0 : await settle(st, [taskQueue]);
     if (settledMs > 2000) log(`  (the worker and dev server needed ${Math.round(settledMs)} ms more to become idle)`);
@@ -221,7 +229,7 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
     const functionTimeline = temporalWorkflowId ? await runTimeline(client, temporalWorkflowId).catch(() => undefined) : undefined;
     tracking = trackingFigures({ measured: trackingMeasured, tickets: opts.tickets, temporal: temporal.profile, bare: bareLoopResult?.profile ?? null, ceiling: ceilingResult, ratio, workerPeakRssMb: wholeRunPeak, functionTimeline });
   }
-  return {
+  const result: Omit<InjectionBenchResult, 'engine'> = {
     tickets: opts.tickets,
     batchSize: opts.batchSize,
     temporal,
@@ -239,4 +247,5 @@ async function runPhases(opts: InjectionBenchOptions, cleanup: Cleanup): Promise
     worker: { mode: opts.worker, tuning: opts.tuning },
     machine: { cores: os.cpus().length, loadAvgAtStart, node: process.version },
   };
+  return { ...result, engine: engineFigures(engine, result, postgresServerCpuS) };
 }

@@ -7,6 +7,7 @@ import { closeDb, createDb, DatabaseConnectionError, findEmbeddedServer } from '
 import { migrationStatus } from '../db/migrate';
 import { createRepository, type Repository } from '../db/repo';
 import { connectClient } from '../temporal/connection';
+import { explainTemporalError, unreachableLine, type TemporalTarget } from '../temporal/errors';
 import { CliError, toCliError } from './util';
 
 /**
@@ -71,10 +72,38 @@ export function withRepo<T>(config: Config, fn: (repo: Repository) => Promise<T>
   return withDatabase(config, (knex) => fn(createRepository(knex)), opts);
 }
 
+const targetOf = (config: Config): TemporalTarget => ({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+
+/** A CliError or ConfigError already says what to do: it passes through the Temporal mapping unchanged. */
+const isOwnError = (err: unknown): boolean => err instanceof CliError || (err as Error | undefined)?.name === 'ConfigError';
+
+/** Connects to Temporal; a failure is one CliError line naming the cause and TEMPORAL_ADDRESS (or the variable to fix). */
+export async function openClient(config: Config): Promise<Client> {
+  try {
+    return await connectClient(config);
+  } catch (err) {
+    if (isOwnError(err)) throw err;
+    throw new CliError(unreachableLine(err, targetOf(config)));
+  }
+}
+
+/**
+ * An error of a Temporal call as one CliError line with its cause and fix (an unregistered search attribute, an
+ * unknown namespace, refused credentials, an unreachable server, ...); other errors pass through unchanged.
+ */
+export function temporalCliError(err: unknown, config: Config): unknown {
+  if (isOwnError(err)) return err;
+  const line = explainTemporalError(err, targetOf(config));
+  return line ? new CliError(line) : err;
+}
+
+/** Connects, runs `fn`, always closes the connection; Temporal errors become one-line CliErrors (temporalCliError). */
 export async function withClient<T>(config: Config, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connectClient(config);
+  const client = await openClient(config);
   try {
     return await fn(client);
+  } catch (err) {
+    throw temporalCliError(err, config);
   } finally {
     await client.connection.close();
   }

@@ -5,6 +5,9 @@ import { maskUrl } from '../../config';
 import { DEFAULT_BENCH_TUNING, DEFAULT_DYNAMIC_CONFIG, type DynamicConfigValue, type InjectionBenchOptions } from '../../bench/config';
 import { runInjectionBench } from '../../bench/injection';
 import { formatReport } from '../../bench/report';
+import { CliError } from '../util';
+import { parseEngines } from '../../bench/engines';
+import { formatEngineFigures } from '../../bench/engine-figures';
 
 const intArg = (name: string, min: number, max: number) => (v: string) => {
   if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
@@ -63,12 +66,16 @@ interface BenchCliOptions {
   injectionOnly?: boolean;
   cancelTickets?: number;
   confirmDelay: number;
+  engine: string;
+  shards: number;
 }
 
 export function register(program: Command): void {
   program
     .command('bench')
     .description('Injection benchmark: N tickets through Temporal (dev server, simulator, PostgreSQL, worker, all provisioned here) against a bare loop')
+    .option('--engine <list>', 'Temporal engine: dev (temporal server start-dev, SQLite) | postgres (the real server on PostgreSQL); both, one after the other: dev,postgres', 'dev')
+    .option('--shards <n>', 'postgres engine: history shards', intArg('--shards', 1, 1024), 4)
     .option('--tickets <n>', 'tickets per measured event', intArg('--tickets', 1, 1_000_000), 10_000)
     .option('--batch-size <n>', 'tickets per batch (one TIXNGO call each)', intArg('--batch-size', 1, 10_000), 1000)
     .option('--json', 'print one JSON object')
@@ -131,7 +138,23 @@ export function register(program: Command): void {
         timeoutMs: o.timeout * 1000,
         log: (line) => process.stderr.write(`[bench] ${line}\n`),
       };
-      const result = await runInjectionBench(opts);
-      process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatReport(result)}\n`);
+      let engines;
+      try {
+        engines = parseEngines(o.engine);
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      }
+      // One engine after the other, each with its own server, simulator, database and worker (nothing shared).
+      const results = [];
+      for (const kind of engines) {
+        opts.log(`=== engine ${kind} ===`);
+        results.push(await runInjectionBench({ ...opts, engine: { kind, shards: o.shards } }));
+      }
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : { engines: results.map((r) => r.engine), runs: results }, null, 2)}\n`);
+        return;
+      }
+      const text = results.map((r) => `${results.length > 1 ? `--- engine ${r.engine.engine} ---\n` : ''}${formatReport(r)}`);
+      process.stdout.write(`${[...text, formatEngineFigures(results.map((r) => r.engine))].join('\n\n')}\n`);
     });
 }

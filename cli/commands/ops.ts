@@ -15,6 +15,9 @@ import { ERR_NOTHING_TO_RETRY } from '../../common/errors';
 import { withClient, withRepo } from '../context';
 import { CliError, intOption, output, table } from '../util';
 
+/** `ticket show` printed what it could read, but a side of the ticket is missing (Temporal or the database down). */
+export const PARTIAL_EXIT_CODE = 3;
+
 function ids(values: string[]): string[] {
   const out = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   for (const id of out) if (!/^\d+$/.test(id)) throw new CliError(`ticket id '${id}' is not a number`);
@@ -93,10 +96,17 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
       const config = loadConfig();
-      const view = await withRepo(config, (repo) => repo.getTicketView(id));
-      if (!view) throw new CliError(`ticket ${id} not found in S-360`);
-      const wf = await withClient(config, async (client) => {
-        const h = client.workflow.getHandle(ticketWorkflowId(id));
+      // Each side is read on its own: with Temporal down (or the database), what could be read is still shown, with a
+      // note naming what is missing and why, and exit code 3 (PARTIAL_EXIT_CODE). Nothing readable: exit 1.
+      const missing: { part: 'S-360' | 'workflow'; reason: string }[] = [];
+      const view = await withRepo(config, async (repo) => (await repo.getTicketView(id)) ?? null).catch((err: unknown) => {
+        missing.push({ part: 'S-360', reason: (err as Error).message });
+        return undefined;
+      });
+      if (view === null) throw new CliError(`ticket ${id} not found in S-360`);
+      const workflowId = ticketWorkflowId(id);
+      const wf: { workflowId: string; runId?: string; status: string; state?: TicketState } = await withClient(config, async (client) => {
+        const h = client.workflow.getHandle(workflowId);
         try {
           const d = await h.describe();
           if (d.status.name === 'RUNNING') {
@@ -107,25 +117,47 @@ export function register(program: Command): void {
           const state = (await h.result().catch(() => undefined)) as TicketState | undefined;
           return { workflowId: d.workflowId, runId: d.runId, status: d.status.name, state };
         } catch (err) {
-          if (err instanceof WorkflowNotFoundError) return { workflowId: ticketWorkflowId(id), status: 'NOT_STARTED' };
+          if (err instanceof WorkflowNotFoundError) return { workflowId, status: 'NOT_STARTED' };
           throw err;
         }
+      }).catch((err: unknown) => {
+        missing.push({ part: 'workflow', reason: (err as Error).message });
+        return { workflowId, status: 'UNKNOWN' };
       });
-      const data = { ticket: view.ticket, mobile: view.mobile, markers: view.markers, openErrors: view.openErrors, workflow: wf };
+      if (!view && missing.some((m) => m.part === 'workflow')) {
+        throw new CliError(`ticket ${id}: nothing could be read: ${missing.map((m) => `${m.part}: ${m.reason}`).join('; ')}`);
+      }
+      const data = { ticket: view?.ticket ?? null, mobile: view?.mobile ?? null, markers: view?.markers ?? null, openErrors: view?.openErrors ?? null, workflow: wf, missing };
       output(opts.json, data, () => {
-        const t = view.ticket;
         const s = 'state' in wf ? wf.state : undefined;
-        return [
-          `ticket ${t.id} (${t.taxNumber}) event ${t.performance.code}`,
-          `  S-360     ${t.status}${t.invalidationReason ? ` (${t.invalidationReason})` : ''}`,
-          ...(t.replacedTicket ? [`  replaces  ${t.replacedTicket.id} (${t.replacedTicket.status}${t.replacedTicket.invalidationReason ? `, ${t.replacedTicket.invalidationReason}` : ''})`] : []),
-          `  TIXNGO    ${view.mobile?.tixngoStatus ?? 'NA'} (as of last feedback)`,
-          `  processed ${view.markers.map((m) => `${m.function}@${m.processedAt}`).join(', ') || '-'}`,
-          `  workflow  ${wf.workflowId} ${wf.status}${s ? `, step ${s.step}${s.needsAttention ? ', NEEDS ATTENTION' : ''}` : ''}${'dormant' in wf && wf.dormant ? ` (dormant since ${wf.dormant.since}: no event since its injection${wf.dormant.waitingEvents ? `, ${wf.dormant.waitingEvents} signal(s) waiting` : ''})` : ''}`,
-          ...(s?.lastError ? [`  last error ${s.lastError.type}: ${s.lastError.message}`] : []),
-          ...view.openErrors.map((e) => `  open error [${e.function}] ${e.field ? `${e.field}: ` : ''}${e.message}`),
-        ].join('\n');
+        const dormant = 'dormant' in wf && wf.dormant ? wf.dormant as { since: string; waitingEvents?: number } : undefined;
+        const workflowNote = missing.find((m) => m.part === 'workflow');
+        const lines: string[] = [];
+        if (view) {
+          const t = view.ticket;
+          lines.push(
+            `ticket ${t.id} (${t.taxNumber}) event ${t.performance.code}`,
+            `  S-360     ${t.status}${t.invalidationReason ? ` (${t.invalidationReason})` : ''}`,
+            ...(t.replacedTicket ? [`  replaces  ${t.replacedTicket.id} (${t.replacedTicket.status}${t.replacedTicket.invalidationReason ? `, ${t.replacedTicket.invalidationReason}` : ''})`] : []),
+            `  TIXNGO    ${view.mobile?.tixngoStatus ?? 'NA'} (as of last feedback)`,
+            `  processed ${view.markers.map((m) => `${m.function}@${m.processedAt}`).join(', ') || '-'}`,
+          );
+        } else {
+          lines.push(`ticket ${id}`, `  S-360     not read: ${missing.find((m) => m.part === 'S-360')?.reason ?? '?'}`, `  TIXNGO    not read (its state as of last feedback is kept in S-360)`);
+        }
+        lines.push(
+          workflowNote
+            ? `  workflow  ${wf.workflowId} not read: ${workflowNote.reason}`
+            : `  workflow  ${wf.workflowId} ${wf.status}${s ? `, step ${s.step}${s.needsAttention ? ', NEEDS ATTENTION' : ''}` : ''}${dormant ? ` (dormant since ${dormant.since}: no event since its injection${dormant.waitingEvents ? `, ${dormant.waitingEvents} signal(s) waiting` : ''})` : ''}`,
+        );
+        if (s?.lastError) lines.push(`  last error ${s.lastError.type}: ${s.lastError.message}`);
+        for (const e of view?.openErrors ?? []) lines.push(`  open error [${e.function}] ${e.field ? `${e.field}: ` : ''}${e.message}`);
+        return lines.join('\n');
       });
+      if (missing.length > 0) {
+        process.stderr.write(`warning: ticket ${id} shown in part, without ${missing.map((m) => (m.part === 'workflow' ? 'its workflow (Temporal)' : 'its S-360 side (database)')).join(' and ')}; exit code ${PARTIAL_EXIT_CODE}\n`);
+        process.exitCode = PARTIAL_EXIT_CODE;
+      }
     });
 
   ticket
