@@ -11,11 +11,12 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TixngoStatus } from '../common/domain';
 import { ticketWorkflowId } from '../common/ids';
-import { boundedStatus, toTixngoStatus } from '../tixngo/statuses';
+import { toTixngoStatus } from '../tixngo/statuses';
 import { ticketEventSignal, wakeDeletionWaiterSignal } from '../workflows/messages';
 import type { ActivityContext } from './context';
 import { toFailure } from './failures';
 import { mapLimit } from './fanout';
+import { ticketChange } from './feedback';
 import type { Activities, PollDeletionsResult } from './types';
 
 /** Tickets per TIXNGO read: one `tickets/search` call per 1,000 pending tickets and round. */
@@ -85,16 +86,7 @@ export function createDeletionActivities(ctx: ActivityContext): Pick<Activities,
         });
         await repo.applyTicketStates(
           row.id,
-          found.tickets.map((t) => ({
-            ticketId: t.ticketId,
-            tixngoStatus: toTixngoStatus(t.status) ?? null,
-            rawStatus: boundedStatus(t.status) || '(empty)',
-            walletOwner: t.walletOwner,
-            ticketHolder: t.ticketHolder,
-            details: { updatedAt: t.updatedAt, transferLevel: t.transferLevel, pendingTransferTo: t.pendingTransferTo ?? null, deletionReason: t.deletionReason },
-            version: t.version,
-            updatedAt: t.updatedAt,
-          })),
+          found.tickets.map(ticketChange),
           executionId,
         );
         acc.confirmed += deleted;

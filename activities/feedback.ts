@@ -5,10 +5,25 @@ import { ERR_INVALID_TICKET_DATA } from '../common/errors';
 import { splitTicketRefs } from '../contract/function-params';
 import { FeedbackTicketError } from '../db/repo/feedback';
 import { boundedStatus, toTixngoStatus } from '../tixngo/statuses';
+import type { TixngoTicket } from '../tixngo/contract';
 import type { ActivityContext, TixngoClientLike } from './context';
 import { toFailure } from './failures';
 import { skipper } from './params';
 import type { Activities } from './types';
+
+/** What S-360's mobile view stores of a ticket TIXNGO reported (feedback and the deletion waiter store the same). */
+export function ticketChange(t: TixngoTicket) {
+  return {
+    ticketId: t.ticketId,
+    tixngoStatus: toTixngoStatus(t.status) ?? null,
+    rawStatus: boundedStatus(t.status) || '(empty)',
+    walletOwner: t.walletOwner,
+    ticketHolder: t.ticketHolder,
+    details: { updatedAt: t.updatedAt, transferLevel: t.transferLevel, pendingTransferTo: t.pendingTransferTo ?? null, deletionReason: t.deletionReason },
+    version: t.version,
+    updatedAt: t.updatedAt,
+  };
+}
 
 /** At most this many ticket ids are named in one log line. */
 const LOGGED_IDS = 20;
@@ -42,16 +57,7 @@ export function createFeedbackActivities(ctx: ActivityContext): Pick<Activities,
       // doContinueInCaseOfSyncError (§3.2, §4; default true, as the reference requires it): a ticket S-360 cannot
       // store is recorded and the cursor moves past it; with false the page is not stored and the run stops on it.
       const continueOnError = row.customParams.doContinueInCaseOfSyncError !== false && row.customParams.doContinueInCaseOfSyncError !== 'false';
-      const changes = tickets.map((t) => ({
-        ticketId: t.ticketId,
-        tixngoStatus: toTixngoStatus(t.status) ?? null,
-        rawStatus: boundedStatus(t.status) || '(empty)',
-        walletOwner: t.walletOwner,
-        ticketHolder: t.ticketHolder,
-        details: { updatedAt: t.updatedAt, transferLevel: t.transferLevel, pendingTransferTo: t.pendingTransferTo ?? null, deletionReason: t.deletionReason },
-        version: t.version,
-        updatedAt: t.updatedAt,
-      }));
+      const changes = tickets.map(ticketChange);
       // Cursor and changes in one transaction: the cursor only moves once the page is stored (a file leaves it).
       const next = params?.forceTickets ? cursor : page.nextPaginationKey;
       const res = await applyOrStop(() => repo.applyFeedbackPage(row.id, changes, next, { continueOnError, executionId }), row.name);

@@ -6,21 +6,10 @@
 // On this machine the PostgreSQL server also serves S-360 (the benchmark's own database) and whatever other sessions
 // run on it, so the total is an upper bound of what the Temporal phase cost PostgreSQL; `restOfMachine` in the
 // profile says how busy the machine was meanwhile.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { Knex } from 'knex';
+import { ticksPerSecond } from './proc-sampler';
 
-let clockTicks: number | undefined;
-function ticksPerSecond(): number {
-  if (clockTicks === undefined) {
-    try {
-      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    } catch {
-      clockTicks = 100;
-    }
-  }
-  return clockTicks;
-}
 
 interface Stat {
   ppid: number;
