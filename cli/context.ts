@@ -83,6 +83,10 @@ export async function openClient(config: Config): Promise<Client> {
     return await connectClient(config);
   } catch (err) {
     if (isOwnError(err)) throw err;
+    // temporal/connection-errors.ts already named the variable to fix (a TLS or API-key problem): keep its line.
+    // Only "nothing answers" gets the general line with how to start a server.
+    const e = err as Error | undefined;
+    if (e?.name === 'TemporalConnectionError' && !/^cannot reach Temporal at TEMPORAL_ADDRESS=\S+: nothing answers/.test(e.message)) throw new CliError(e.message);
     throw new CliError(unreachableLine(err, targetOf(config)));
   }
 }
