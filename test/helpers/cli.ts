@@ -1,5 +1,6 @@
 // Runs the product's CLI as a user would (`node bin/s360-tixngo.js …`) in a child process, asynchronously: a worker
 // running in the test's own process keeps running while the command works.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Stack } from './stack';
@@ -38,4 +39,20 @@ export function stackCliEnv(s: Stack): NodeJS.ProcessEnv {
     DATABASE_URL: s.db.databaseUrl,
     S360_SECRET_KEY: s.secretKey.key.toString('hex'),
   };
+}
+
+/** stackCliEnv with `extra` on top and without DEBUG (with it the CLI prints stacks): for tests of the error lines. */
+export function errorLineEnv(s: Stack, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const e = { ...stackCliEnv(s), ...extra };
+  delete e.DEBUG;
+  return e;
+}
+
+/** Exactly one line on stderr, `error: ...`, and nothing like a stack trace; returns the line. */
+export function oneErrorLine(stderr: string): string {
+  const lines = stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `expected one line on stderr, got:\n${stderr}`);
+  assert.match(lines[0]!, /^error: /);
+  assert.doesNotMatch(stderr, /\n\s+at /);
+  return lines[0]!;
 }

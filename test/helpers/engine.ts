@@ -11,7 +11,7 @@ import type { FunctionRunSummary, InjectionFanoutResult } from '../../common/fun
 import { reconcileEvent } from '../../ops/reconcile';
 import { freePort } from '../../temporal/ports';
 import { dropTemporalDatabases, ensureTemporalServerBinaries, startTemporalServer, type TemporalServer } from '../../tooling/temporal-server';
-import { CLI_BIN } from './cli';
+import { CLI_BIN, stackCliEnv } from './cli';
 import { testServerUrl } from './db';
 import { eventually, type Stack } from './stack';
 import { testEngine } from './temporal';
@@ -111,16 +111,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
 /** `s360-tixngo worker` as its own process on the stack's task queue, database and secret key. */
 export function spawnWorkerProcess(stack: Stack, temporalAddress: string, dataDir: string, children: ChildProcess[]): ChildProcess {
   const child = spawn(process.execPath, [CLI_BIN, 'worker'], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: temporalAddress,
-      TEMPORAL_NAMESPACE: 'default',
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      DATABASE_URL: stack.db.databaseUrl,
-      S360_SECRET_KEY: stack.secretKey.key.toString('hex'),
-      DATA_DIR: dataDir,
-      TEMPORAL_LOG_LEVEL: 'ERROR',
-    },
+    env: { ...stackCliEnv(stack), TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: 'default', DATA_DIR: dataDir, TEMPORAL_LOG_LEVEL: 'ERROR' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[worker ${child.pid}] ${d.toString()}`));

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { msToTs } from '@temporalio/common/lib/time';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { findTemporalCli } from '../../tooling/temporal-cli';
-import { runCli, stackCliEnv } from '../helpers/cli';
+import { errorLineEnv, oneErrorLine, runCli } from '../helpers/cli';
 import { createStack, type Stack } from '../helpers/stack';
 
 let s: Stack;
@@ -22,20 +22,7 @@ after(async () => {
   await s?.close();
 });
 
-const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
-  const e = { ...stackCliEnv(s), ...extra };
-  delete e.DEBUG;
-  return e;
-};
-
-/** Exactly one line on stderr, `error: ...`, and nothing like a stack trace. */
-function oneErrorLine(stderr: string): string {
-  const lines = stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `expected one line on stderr, got:\n${stderr}`);
-  assert.match(lines[0]!, /^error: /);
-  assert.doesNotMatch(stderr, /\n\s+at /);
-  return lines[0]!;
-}
+const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => errorLineEnv(s, extra);
 
 /** A namespace created as an operator would, with the official CLI when it is there; it has none of our search attributes. */
 async function createBareNamespace(name: string): Promise<void> {

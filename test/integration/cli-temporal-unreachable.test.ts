@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { freePort } from '../../temporal/ports';
-import { runCli, stackCliEnv } from '../helpers/cli';
+import { errorLineEnv, oneErrorLine, runCli } from '../helpers/cli';
 import { createStack, type Stack } from '../helpers/stack';
 
 let s: Stack;
@@ -15,20 +15,7 @@ after(async () => {
   await s?.close();
 });
 
-const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
-  const e = { ...stackCliEnv(s), ...extra };
-  delete e.DEBUG;
-  return e;
-};
-
-/** Exactly one line on stderr, `error: ...`, and nothing like a stack trace. */
-function oneErrorLine(stderr: string): string {
-  const lines = stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `expected one line on stderr, got:\n${stderr}`);
-  assert.match(lines[0]!, /^error: /);
-  assert.doesNotMatch(stderr, /\n\s+at /);
-  return lines[0]!;
-}
+const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => errorLineEnv(s, extra);
 
 test('an unknown namespace: one line naming it and TEMPORAL_NAMESPACE, with how to create it', async () => {
   const ns = `nope-${randomUUID().slice(0, 8)}`;

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { seed } from '../../db/seed';
 import { freePort } from '../../temporal/ports';
-import { runCli, stackCliEnv } from '../helpers/cli';
+import { errorLineEnv, runCli } from '../helpers/cli';
 import { createStack, type Stack } from '../helpers/stack';
 
 let s: Stack;
@@ -19,11 +19,7 @@ after(async () => {
   await s?.close();
 });
 
-const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
-  const e = { ...stackCliEnv(s), ...extra };
-  delete e.DEBUG;
-  return e;
-};
+const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => errorLineEnv(s, extra);
 
 test('ticket show with Temporal down: the S-360 and TIXNGO sides, a note on the missing workflow, exit code 3', async () => {
   const address = `127.0.0.1:${await freePort()}`;

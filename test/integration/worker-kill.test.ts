@@ -3,7 +3,7 @@
 // reconcile finds no divergence. The simulator answers slowly (it commits, then delays the response), so a
 // kill often lands after TIXNGO accepted a batch and before S-360 recorded it: the hard case.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { seed } from '../../db/seed';
 import { reconcileEvent } from '../../ops/reconcile';
 import { startFunction } from '../../temporal/functions';
 import { waitForRun } from '../../cli/commands/run';
+import { spawnWorkerProcess, ticketsWithStatus } from '../helpers/engine';
 import { createStack, eventually, type Stack } from '../helpers/stack';
 
 const TICKETS = 4000;
@@ -23,50 +24,26 @@ after(async () => {
   await s?.close();
 });
 
-function spawnWorker(stack: Stack, dataDir: string): ChildProcess {
-  const child = spawn(process.execPath, [path.resolve(__dirname, '../../bin/s360-tixngo.js'), 'worker'], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: stack.env.address,
-      TEMPORAL_NAMESPACE: 'default',
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      DATABASE_URL: stack.db.databaseUrl,
-      S360_SECRET_KEY: stack.secretKey.key.toString('hex'),
-      DATA_DIR: dataDir,
-      TEMPORAL_LOG_LEVEL: 'ERROR',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[worker ${child.pid}] ${d.toString()}`));
-  children.push(child);
-  return child;
-}
-
-async function printed(): Promise<number> {
-  const r = await s.db.knex('ticket').join('performance', 'performance.id', 'ticket.performance_id').where({ 'performance.code': 'KILL1', 'ticket.status': 'PRINTED' }).count('* as n').first();
-  return Number(r?.n);
-}
-
 test('SIGKILL of the worker mid-injection: every ticket PRINTED once and injected once, reconcile clean', { timeout: 240_000 }, async () => {
   s = await createStack({ inProcessWorker: false });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 's360-kill-'));
   await seed(s.db.knex, { eventCode: 'KILL1', tickets: TICKETS, interfaceName: s.interfaceName });
   await s.simAdmin('POST', '/__sim/faults', { latencyMs: 250 });
 
-  const first = spawnWorker(s, dataDir);
+  const first = spawnWorkerProcess(s, s.env.address, dataDir, children);
   const run = await startFunction(s.client, s.taskQueue, 'inject', { interfaceName: s.interfaceName, eventCode: 'KILL1', batchSize: 100 });
   // Kill it once a good part, but not all, is done.
-  await eventually('some tickets PRINTED', printed, (n) => n >= TICKETS / 4, 120_000);
+  await eventually('some tickets PRINTED', () => ticketsWithStatus(s, 'KILL1', 'PRINTED'), (n) => n >= TICKETS / 4, 120_000);
   first.kill('SIGKILL');
   await new Promise((r) => first.once('exit', r));
-  const atKill = await printed();
+  const atKill = await ticketsWithStatus(s, 'KILL1', 'PRINTED');
   assert.ok(atKill < TICKETS, `killed before the end (${atKill} PRINTED)`);
 
   await s.simAdmin('DELETE', '/__sim/faults');
-  spawnWorker(s, dataDir);
+  spawnWorkerProcess(s, s.env.address, dataDir, children);
   const summary = await waitForRun(s.client, run, false);
   assert.equal(summary.outcome, 'OK');
-  assert.equal(await printed(), TICKETS, 'every ticket PRINTED');
+  assert.equal(await ticketsWithStatus(s, 'KILL1', 'PRINTED'), TICKETS, 'every ticket PRINTED');
 
   // Exactly once in S-360: one INJECTION marker and one "injected" history row per ticket.
   const markers = await s.db.knex('processing_marker').where({ function: 'INJECTION' }).count('* as n').first();
