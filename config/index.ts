@@ -130,7 +130,7 @@ export const envSchema = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(50),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(50),
   /** Sticky cache: ticket workflows are mostly idle (README "Worker sizing"). */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().default(250),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().default(100),
   /**
    * Days a ticket workflow started by its injection stays dormant (exists, searchable, no workflow task) unless an
    * event wakes it first; 0: its first workflow task runs at once (README, "How ticket workflows start").

@@ -101,14 +101,16 @@ export function parseDateFrom(text: string, timeZone = 'UTC'): string {
  * ask. The CLI (`run`, `schedule`) reads the short form in the interface's time zone first (resolveDateFrom), so
  * what reaches this schema from there is already an instant.
  */
-export const dateFromSchema = z.string().transform((v, ctx) => {
-  try {
-    return parseDateFrom(v);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
+const buildDateFromSchema = () =>
+  z.string().transform((v, ctx) => {
+    try {
+      return parseDateFrom(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+export const dateFromSchema = buildDateFromSchema();
 
 /** Function parameters (as typed, before the schema) with a `dateFrom` string read in the interface's time zone. */
 export function resolveDateFrom<T extends Record<string, unknown>>(params: T, timeZone: string): T {
@@ -125,29 +127,35 @@ export function ticketRefProblem(ref: string): string | undefined {
   return /^id:/i.test(ref) ? `'${ref}': an S-360 id is digits only, e.g. id:12345` : `'${ref}': expected a ticket number (no spaces) or id:<S-360 id>`;
 }
 
-const ticketRef = z.string().regex(TICKET_REF, { error: (iss) => ticketRefProblem(String(iss.input)) });
+/** The function parameters' schema, new objects on each call (see buildStartContract in ./start-contract). */
+export function buildFunctionParamsSchema() {
+  // A RegExp of its own: zod resets a pattern's lastIndex, and the sandbox freezes the module-level build's (TICKET_REF).
+  const ticketRef = z.string().regex(new RegExp(TICKET_REF.source, TICKET_REF.flags), { error: (iss) => ticketRefProblem(String(iss.input)) });
 
-export const functionParamsSchema = z
-  .object({
-    performances: list(z.string().min(1)).optional().describe('only tickets of these event/performance codes'),
-    products: list(z.string().min(1)).optional().describe('privileges injection: only cards of these product codes'),
-    productKinds: list(z.enum(PRODUCT_KINDS)).optional().describe('only these product kinds'),
-    tariffs: list(z.string().min(1)).optional().describe('only these tariffs'),
-    categories: list(z.string().min(1)).optional().describe('only these seat categories'),
-    shipmentModes: list(z.string().min(1)).optional().describe('only tickets with these shipment modes'),
-    fileNumber: z.string().min(1).optional().describe('only tickets of this order/file number; overrides the other filters'),
-    forceTickets: list(ticketRef).optional().describe('only these tickets (tax numbers, or id:<S-360 id>), processed again even if already processed'),
-    skipTickets: list(ticketRef).optional().describe('tickets to ignore (tax numbers, or id:<S-360 id>); feedback ignores them even when TIXNGO returns them'),
-    dateFrom: dateFromSchema.optional().describe('pushes: re-send every ticket changed since then, processed or not'),
-    mandatoryHolderFields: list(z.enum(HOLDER_FIELDS)).optional().describe('injection: tickets whose holder lacks one of these wait (reason recorded)'),
-    mainApplicant: z.boolean().optional().describe('injection: send mainApplicant=true when holder first name, last name and e-mail are present'),
-    barcodePrefix: z.string().max(64).optional(),
-    barcodeSuffix: z.string().max(64).optional(),
-    pointOfSales: z.string().min(1).max(64).optional().describe('injection: the point of sales recorded on the tickets it prints (as if printed at that till)'),
-    salesChannel: z.string().min(1).max(64).optional().describe('injection: the sales channel recorded on the tickets it prints'),
-    simulationMode: z.boolean().optional().describe('build and check everything, send nothing to TIXNGO, mark nothing'),
-  })
-  .strict();
+  return z
+    .object({
+      performances: list(z.string().min(1)).optional().describe('only tickets of these event/performance codes'),
+      products: list(z.string().min(1)).optional().describe('privileges injection: only cards of these product codes'),
+      productKinds: list(z.enum(PRODUCT_KINDS)).optional().describe('only these product kinds'),
+      tariffs: list(z.string().min(1)).optional().describe('only these tariffs'),
+      categories: list(z.string().min(1)).optional().describe('only these seat categories'),
+      shipmentModes: list(z.string().min(1)).optional().describe('only tickets with these shipment modes'),
+      fileNumber: z.string().min(1).optional().describe('only tickets of this order/file number; overrides the other filters'),
+      forceTickets: list(ticketRef).optional().describe('only these tickets (tax numbers, or id:<S-360 id>), processed again even if already processed'),
+      skipTickets: list(ticketRef).optional().describe('tickets to ignore (tax numbers, or id:<S-360 id>); feedback ignores them even when TIXNGO returns them'),
+      dateFrom: buildDateFromSchema().optional().describe('pushes: re-send every ticket changed since then, processed or not'),
+      mandatoryHolderFields: list(z.enum(HOLDER_FIELDS)).optional().describe('injection: tickets whose holder lacks one of these wait (reason recorded)'),
+      mainApplicant: z.boolean().optional().describe('injection: send mainApplicant=true when holder first name, last name and e-mail are present'),
+      barcodePrefix: z.string().max(64).optional(),
+      barcodeSuffix: z.string().max(64).optional(),
+      pointOfSales: z.string().min(1).max(64).optional().describe('injection: the point of sales recorded on the tickets it prints (as if printed at that till)'),
+      salesChannel: z.string().min(1).max(64).optional().describe('injection: the sales channel recorded on the tickets it prints'),
+      simulationMode: z.boolean().optional().describe('build and check everything, send nothing to TIXNGO, mark nothing'),
+    })
+    .strict();
+}
+
+export const functionParamsSchema = buildFunctionParamsSchema();
 
 /** `id:123` -> S-360 id 123; anything else is a ticket (tax) number. */
 export function splitTicketRefs(refs: readonly string[] = []): { ids: string[]; taxNumbers: string[] } {

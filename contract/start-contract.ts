@@ -9,194 +9,204 @@
 // interprets them otherwise; both give the same answer for the same value, so the workflows stay deterministic
 // either way and `jitless` is not needed (test/replay and the workflow tests run it in the sandbox).
 import { z } from 'zod';
-import { functionParamsSchema } from './function-params';
+import { buildFunctionParamsSchema, functionParamsSchema } from './function-params';
 import { EXECUTION_OUTCOMES, INTERFACE_FUNCTIONS, S360_TICKET_STATUSES, TIXNGO_STATUSES } from '../common/domain';
 import type { DeletionWaiterInput, FunctionParams, FunctionProgress, FunctionRunInput, FunctionRunSummary, InjectionFanoutInput } from '../common/functions';
 import type { CancelRequest, CardEvent, CardState, ControlRequest, PrivilegeLifecycleInput, RetryResult, TicketEvent, TicketLifecycleInput, TicketState } from '../common/lifecycle';
 
-const ms = z.number().int().positive();
-const tixngoStatus = z.enum(TIXNGO_STATUSES);
-const lifecycleStep = z.enum(['AWAITING_INJECTION', 'INJECTED', 'CANCELLING', 'DELETION_PENDING', 'DELETED', 'CANCELLED_BEFORE_INJECTION', 'CONTROLLING', 'CONTROLLED']);
+/**
+ * Builds every schema of the contract, new objects on each call. The module's exports below are one such build;
+ * the workflow sandbox builds its own once per worker (workflows/validate.ts, preloaded and shared by every
+ * workflow): the SDK freezes what a preloaded module exports, and zod fills some of a schema's fields lazily.
+ */
+export function buildStartContract() {
+  const ms = z.number().int().positive();
+  const tixngoStatus = z.enum(TIXNGO_STATUSES);
+  const lifecycleStep = z.enum(['AWAITING_INJECTION', 'INJECTED', 'CANCELLING', 'DELETION_PENDING', 'DELETED', 'CANCELLED_BEFORE_INJECTION', 'CONTROLLING', 'CONTROLLED']);
 
-export const lifecycleOptionsSchema = z
-  .object({
-    deletionPollInitialMs: ms.optional().describe('first wait before asking TIXNGO whether a deletion is confirmed (default 30 s)'),
-    deletionPollMaxMs: ms.optional().describe('longest wait between two polls (default 15 min); waits double up to it'),
-    deletionConfirmTimeoutMs: ms.optional().describe('after this long in DELETION_PENDING the ticket needs attention (default 24 h)'),
-    maxHistoryEvents: ms.optional().describe('continue-as-new threshold (default: when Temporal suggests it, or 5,000 events)'),
-  })
-  .strict();
+  const lifecycleOptionsSchema = z
+    .object({
+      deletionPollInitialMs: ms.optional().describe('first wait before asking TIXNGO whether a deletion is confirmed (default 30 s)'),
+      deletionPollMaxMs: ms.optional().describe('longest wait between two polls (default 15 min); waits double up to it'),
+      deletionConfirmTimeoutMs: ms.optional().describe('after this long in DELETION_PENDING the ticket needs attention (default 24 h)'),
+      maxHistoryEvents: ms.optional().describe('continue-as-new threshold (default: when Temporal suggests it, or 5,000 events)'),
+    })
+    .strict();
 
-export const functionRunInputSchema = z
-  .object({
-    interfaceName: z.string().min(1).describe('internal name of the S-360 external printing interface'),
-    eventCode: z.string().min(1).optional().describe('only tickets of this event/performance code (injection, pushes)'),
-    batchSize: z.number().int('must be a whole number').min(1, 'must be between 1 and 10000').max(10_000, 'must be between 1 and 10000').optional().describe("overrides the interface's batch size for this function"),
-    notifySpectator: z.boolean().optional().describe('push cancelled: the "Notify spectator" option (showDeletedTicket rule)'),
-    maxPages: z.number().int().positive().optional().describe('feedback: stop after this many pages'),
-    params: functionParamsSchema.optional().describe('S-360 function parameters (filters, force/skip lists, date from, ...)'),
-    options: z.object({ maxHistoryEvents: ms.optional(), lifecycle: lifecycleOptionsSchema.optional() }).strict().optional().describe('tunables for tests; leave out'),
-  })
-  .strict()
-  .describe('Input of injectTickets, feedbackSync, pushCancelled, pushControlled and injectPrivileges');
+  const functionRunInputSchema = z
+    .object({
+      interfaceName: z.string().min(1).describe('internal name of the S-360 external printing interface'),
+      eventCode: z.string().min(1).optional().describe('only tickets of this event/performance code (injection, pushes)'),
+      batchSize: z.number().int('must be a whole number').min(1, 'must be between 1 and 10000').max(10_000, 'must be between 1 and 10000').optional().describe("overrides the interface's batch size for this function"),
+      notifySpectator: z.boolean().optional().describe('push cancelled: the "Notify spectator" option (showDeletedTicket rule)'),
+      maxPages: z.number().int().positive().optional().describe('feedback: stop after this many pages'),
+      params: buildFunctionParamsSchema().optional().describe('S-360 function parameters (filters, force/skip lists, date from, ...)'),
+      options: z.object({ maxHistoryEvents: ms.optional(), lifecycle: lifecycleOptionsSchema.optional() }).strict().optional().describe('tunables for tests; leave out'),
+    })
+    .strict()
+    .describe('Input of injectTickets, feedbackSync, pushCancelled, pushControlled and injectPrivileges');
 
-export const ticketLifecycleInputSchema = z
-  .object({
-    ticketId: z.string().regex(/^\d+$/, 'must be an S-360 ticket id (digits)').describe('S-360 ticket id (also the TIXNGO ticketId)'),
-    eventCode: z.string().min(1),
-    interfaceName: z.string().min(1),
-    options: lifecycleOptionsSchema.optional(),
-  })
-  .strict()
-  .describe('Input of ticketLifecycle (normally started by the functions; S-360 may start it too)');
+  const ticketLifecycleInputSchema = z
+    .object({
+      ticketId: z.string().regex(/^\d+$/, 'must be an S-360 ticket id (digits)').describe('S-360 ticket id (also the TIXNGO ticketId)'),
+      eventCode: z.string().min(1),
+      interfaceName: z.string().min(1),
+      options: lifecycleOptionsSchema.optional(),
+    })
+    .strict()
+    .describe('Input of ticketLifecycle (normally started by the functions; S-360 may start it too)');
 
-export const privilegeLifecycleInputSchema = z
-  .object({
-    cardId: z.string().regex(/^\d+$/, 'must be an S-360 card id (digits)'),
-    productCode: z.string().min(1),
-    interfaceName: z.string().min(1),
-  })
-  .strict();
+  const privilegeLifecycleInputSchema = z
+    .object({
+      cardId: z.string().regex(/^\d+$/, 'must be an S-360 card id (digits)'),
+      productCode: z.string().min(1),
+      interfaceName: z.string().min(1),
+    })
+    .strict();
 
-export const cancelRequestSchema = z
-  .object({
-    reason: z.string().min(1).max(256).optional().describe('cancellation/invalidation reason, e.g. REFUND, REPRINT, MOBILE_TAKE_BACK'),
-    status: z.enum(['CANCELLED', 'INVALIDATED']).optional().describe('default CANCELLED'),
-    showDeletedTicket: z.boolean().optional().describe('keep the deleted ticket visible in the app'),
-  })
-  .strict();
+  const cancelRequestSchema = z
+    .object({
+      reason: z.string().min(1).max(256).optional().describe('cancellation/invalidation reason, e.g. REFUND, REPRINT, MOBILE_TAKE_BACK'),
+      status: z.enum(['CANCELLED', 'INVALIDATED']).optional().describe('default CANCELLED'),
+      showDeletedTicket: z.boolean().optional().describe('keep the deleted ticket visible in the app'),
+    })
+    .strict();
 
-export const controlRequestSchema = z.object({ at: z.iso.datetime({ offset: true }).optional().describe('control time, RFC 3339') }).strict();
+  const controlRequestSchema = z.object({ at: z.iso.datetime({ offset: true }).optional().describe('control time, RFC 3339') }).strict();
 
-export const retryResultSchema = z.object({ retried: z.boolean(), step: lifecycleStep.optional(), message: z.string() });
+  const retryResultSchema = z.object({ retried: z.boolean(), step: lifecycleStep.optional(), message: z.string() });
 
-const lifecycleErrorSchema = z.object({ step: lifecycleStep, type: z.string(), message: z.string(), field: z.string().optional(), at: z.string() });
+  const lifecycleErrorSchema = z.object({ step: lifecycleStep, type: z.string(), message: z.string(), field: z.string().optional(), at: z.string() });
 
-export const ticketStateSchema = z.object({
-  step: lifecycleStep,
-  s360Status: z.enum(S360_TICKET_STATUSES).optional(),
-  tixngoStatus: tixngoStatus.optional(),
-  tixngoVersion: z.number().optional(),
-  needsAttention: z.boolean(),
-  lastError: lifecycleErrorSchema.optional(),
-  cancelReason: z.string().optional(),
-  showDeletedTicket: z.boolean().optional(),
-  deletionPolls: z.number(),
-  deletionWaitStartedAt: z.string().optional(),
-  deletionConfirmedBy: z.string().optional(),
-  retries: z.number(),
-  updatedAt: z.string(),
-});
+  const ticketStateSchema = z.object({
+    step: lifecycleStep,
+    s360Status: z.enum(S360_TICKET_STATUSES).optional(),
+    tixngoStatus: tixngoStatus.optional(),
+    tixngoVersion: z.number().optional(),
+    needsAttention: z.boolean(),
+    lastError: lifecycleErrorSchema.optional(),
+    cancelReason: z.string().optional(),
+    showDeletedTicket: z.boolean().optional(),
+    deletionPolls: z.number(),
+    deletionWaitStartedAt: z.string().optional(),
+    deletionConfirmedBy: z.string().optional(),
+    retries: z.number(),
+    updatedAt: z.string(),
+  });
 
-export const functionRunSummarySchema = z.object({
-  function: z.enum(INTERFACE_FUNCTIONS),
-  interfaceName: z.string(),
-  eventCode: z.string().optional(),
-  outcome: z.enum(EXECUTION_OUTCOMES),
-  processed: z.number(),
-  succeeded: z.number(),
-  failed: z.number(),
-  skipped: z.number(),
-  unknown: z.number().optional().describe('feedback: tickets of the feed S-360 does not know (logged, outcome unchanged)'),
-  waiting: z.number().optional().describe('injection: tickets waiting for mandatory holder fields (no error, outcome unchanged)'),
-  batches: z.number(),
-  tixngoCalls: z.number(),
-  durationMs: z.number(),
-  failures: z.array(z.object({ itemId: z.string(), type: z.string(), message: z.string(), field: z.string().optional() })),
-  lifecycleFanoutWorkflowId: z.string().optional().describe('injection: the child workflow (injectionFanout) that starts the ticket workflows once the batches are done'),
-  deletionWaiterWorkflowId: z.string().optional().describe('push cancelled: the child workflow (deletionWaiter) that confirms the run\'s deletions in bulk'),
-});
+  const functionRunSummarySchema = z.object({
+    function: z.enum(INTERFACE_FUNCTIONS),
+    interfaceName: z.string(),
+    eventCode: z.string().optional(),
+    outcome: z.enum(EXECUTION_OUTCOMES),
+    processed: z.number(),
+    succeeded: z.number(),
+    failed: z.number(),
+    skipped: z.number(),
+    unknown: z.number().optional().describe('feedback: tickets of the feed S-360 does not know (logged, outcome unchanged)'),
+    waiting: z.number().optional().describe('injection: tickets waiting for mandatory holder fields (no error, outcome unchanged)'),
+    batches: z.number(),
+    tixngoCalls: z.number(),
+    durationMs: z.number(),
+    failures: z.array(z.object({ itemId: z.string(), type: z.string(), message: z.string(), field: z.string().optional() })),
+    lifecycleFanoutWorkflowId: z.string().optional().describe('injection: the child workflow (injectionFanout) that starts the ticket workflows once the batches are done'),
+    deletionWaiterWorkflowId: z.string().optional().describe('push cancelled: the child workflow (deletionWaiter) that confirms the run\'s deletions in bulk'),
+  });
 
-export const ticketEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('injected') }),
-  z.object({ type: z.literal('injectionRejected'), errorType: z.string(), message: z.string(), field: z.string().optional() }),
-  z.object({ type: z.literal('cancelPushed'), reason: z.string().optional(), tixngoStatus, showDeletedTicket: z.boolean().optional(), s360Status: z.enum(['CANCELLED', 'INVALIDATED']).optional(), confirmedBy: z.string().min(1).optional() }),
-  z.object({ type: z.literal('cancelRejected'), errorType: z.string(), message: z.string() }),
-  z.object({ type: z.literal('controlPushed'), tixngoStatus }),
-  z.object({ type: z.literal('controlRejected'), errorType: z.string(), message: z.string() }),
-  z.object({ type: z.literal('feedback'), tixngoStatus, version: z.number() }),
-  z.object({ type: z.literal('cancel'), reason: z.string().optional(), status: z.enum(['CANCELLED', 'INVALIDATED']).optional(), showDeletedTicket: z.boolean().optional() }),
-  z.object({ type: z.literal('control'), at: z.string().optional() }),
-]);
+  const ticketEventSchema = z.discriminatedUnion('type', [
+    z.object({ type: z.literal('injected') }),
+    z.object({ type: z.literal('injectionRejected'), errorType: z.string(), message: z.string(), field: z.string().optional() }),
+    z.object({ type: z.literal('cancelPushed'), reason: z.string().optional(), tixngoStatus, showDeletedTicket: z.boolean().optional(), s360Status: z.enum(['CANCELLED', 'INVALIDATED']).optional(), confirmedBy: z.string().min(1).optional() }),
+    z.object({ type: z.literal('cancelRejected'), errorType: z.string(), message: z.string() }),
+    z.object({ type: z.literal('controlPushed'), tixngoStatus }),
+    z.object({ type: z.literal('controlRejected'), errorType: z.string(), message: z.string() }),
+    z.object({ type: z.literal('feedback'), tixngoStatus, version: z.number() }),
+    z.object({ type: z.literal('cancel'), reason: z.string().optional(), status: z.enum(['CANCELLED', 'INVALIDATED']).optional(), showDeletedTicket: z.boolean().optional() }),
+    z.object({ type: z.literal('control'), at: z.string().optional() }),
+  ]);
 
-export const cardEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('injected') }),
-  z.object({ type: z.literal('injectionRejected'), errorType: z.string(), message: z.string(), field: z.string().optional() }),
-]);
+  const cardEventSchema = z.discriminatedUnion('type', [
+    z.object({ type: z.literal('injected') }),
+    z.object({ type: z.literal('injectionRejected'), errorType: z.string(), message: z.string(), field: z.string().optional() }),
+  ]);
 
-// What the workflows themselves accept: the caller's input plus the fields they carry across continue-as-new
-// (progress, state, pending events) or hand each other (injectionFanout). S-360 never sends these; they are
-// checked so that a run continued as new, or started by hand with them, fails cleanly on a wrong one too.
-// Objects the workflows wrote themselves (state, progress) are not strict: a field added by a later version must
-// not fail a run continued as new by it.
+  // What the workflows themselves accept: the caller's input plus the fields they carry across continue-as-new
+  // (progress, state, pending events) or hand each other (injectionFanout). S-360 never sends these; they are
+  // checked so that a run continued as new, or started by hand with them, fails cleanly on a wrong one too.
+  // Objects the workflows wrote themselves (state, progress) are not strict: a field added by a later version must
+  // not fail a run continued as new by it.
 
-const count = z.number().int().nonnegative();
+  const count = z.number().int().nonnegative();
 
-export const functionProgressSchema = z.object({
-  afterId: z.string().optional(),
-  counts: z.object({ processed: count, succeeded: count, failed: count, skipped: count, unknown: count.optional(), waiting: count.optional(), batches: count, tixngoCalls: count }),
-  failures: z.array(z.object({ itemId: z.string(), type: z.string(), message: z.string(), field: z.string().optional() })),
-  executionId: z.string().optional(),
-  startedAt: z.string(),
-});
-
-export const functionRunWorkflowInputSchema = functionRunInputSchema.extend({
-  progress: functionProgressSchema.optional().describe('carried across continue-as-new; callers leave it out'),
-});
-
-export const ticketLifecycleWorkflowInputSchema = ticketLifecycleInputSchema.extend({
-  state: ticketStateSchema.optional(),
-  pendingEvents: z.array(ticketEventSchema).optional(),
-});
-
-export const cardStateSchema = z.object({
-  step: z.enum(['AWAITING_INJECTION', 'INJECTED']),
-  needsAttention: z.boolean(),
-  lastError: lifecycleErrorSchema.optional(),
-  retries: z.number(),
-  updatedAt: z.string(),
-});
-
-export const privilegeLifecycleWorkflowInputSchema = privilegeLifecycleInputSchema.extend({
-  state: cardStateSchema.optional(),
-  pendingEvents: z.array(cardEventSchema).optional(),
-  options: z.object({ maxHistoryEvents: ms.optional() }).strict().optional(),
-});
-
-export const injectionFanoutInputSchema = z
-  .object({
-    interfaceName: z.string().min(1),
-    executionId: z.string().min(1),
-    lifecycleOptions: lifecycleOptionsSchema.optional(),
-    maxTicketsPerActivity: z.number().int().positive().optional(),
+  const functionProgressSchema = z.object({
     afterId: z.string().optional(),
-    done: z.object({ notified: count, closed: count }).optional(),
-  })
-  .strict();
+    counts: z.object({ processed: count, succeeded: count, failed: count, skipped: count, unknown: count.optional(), waiting: count.optional(), batches: count, tixngoCalls: count }),
+    failures: z.array(z.object({ itemId: z.string(), type: z.string(), message: z.string(), field: z.string().optional() })),
+    executionId: z.string().optional(),
+    startedAt: z.string(),
+  });
 
-const deletionWaiterProgressSchema = z.object({
-  total: count,
-  pending: count,
-  confirmed: count,
-  neverConfirmed: count,
-  rounds: count,
-  tixngoCalls: count,
-  signalled: count,
-  startedAt: z.string(),
-  lastRoundAt: z.string().optional(),
-  nextRoundAt: z.string().optional(),
-  done: z.boolean(),
-});
+  const functionRunWorkflowInputSchema = functionRunInputSchema.extend({
+    progress: functionProgressSchema.optional().describe('carried across continue-as-new; callers leave it out'),
+  });
 
-export const deletionWaiterInputSchema = z
-  .object({
-    interfaceName: z.string().min(1),
-    executionId: z.string().min(1),
-    lifecycleOptions: lifecycleOptionsSchema.optional(),
-    maxTicketsPerActivity: z.number().int().positive().optional(),
-    progress: deletionWaiterProgressSchema.optional(),
-  })
-  .strict();
+  const ticketLifecycleWorkflowInputSchema = ticketLifecycleInputSchema.extend({
+    state: ticketStateSchema.optional(),
+    pendingEvents: z.array(ticketEventSchema).optional(),
+  });
+
+  const cardStateSchema = z.object({
+    step: z.enum(['AWAITING_INJECTION', 'INJECTED']),
+    needsAttention: z.boolean(),
+    lastError: lifecycleErrorSchema.optional(),
+    retries: z.number(),
+    updatedAt: z.string(),
+  });
+
+  const privilegeLifecycleWorkflowInputSchema = privilegeLifecycleInputSchema.extend({
+    state: cardStateSchema.optional(),
+    pendingEvents: z.array(cardEventSchema).optional(),
+    options: z.object({ maxHistoryEvents: ms.optional() }).strict().optional(),
+  });
+
+  const injectionFanoutInputSchema = z
+    .object({
+      interfaceName: z.string().min(1),
+      executionId: z.string().min(1),
+      lifecycleOptions: lifecycleOptionsSchema.optional(),
+      maxTicketsPerActivity: z.number().int().positive().optional(),
+      afterId: z.string().optional(),
+      done: z.object({ notified: count, closed: count }).optional(),
+    })
+    .strict();
+
+  const deletionWaiterProgressSchema = z.object({
+    total: count,
+    pending: count,
+    confirmed: count,
+    neverConfirmed: count,
+    rounds: count,
+    tixngoCalls: count,
+    signalled: count,
+    startedAt: z.string(),
+    lastRoundAt: z.string().optional(),
+    nextRoundAt: z.string().optional(),
+    done: z.boolean(),
+  });
+
+  const deletionWaiterInputSchema = z
+    .object({
+      interfaceName: z.string().min(1),
+      executionId: z.string().min(1),
+      lifecycleOptions: lifecycleOptionsSchema.optional(),
+      maxTicketsPerActivity: z.number().int().positive().optional(),
+      progress: deletionWaiterProgressSchema.optional(),
+    })
+    .strict();
+  return { lifecycleOptionsSchema, functionRunInputSchema, ticketLifecycleInputSchema, privilegeLifecycleInputSchema, cancelRequestSchema, controlRequestSchema, retryResultSchema, ticketStateSchema, functionRunSummarySchema, ticketEventSchema, cardEventSchema, functionProgressSchema, functionRunWorkflowInputSchema, ticketLifecycleWorkflowInputSchema, cardStateSchema, privilegeLifecycleWorkflowInputSchema, injectionFanoutInputSchema, deletionWaiterInputSchema };
+}
+
+export const { lifecycleOptionsSchema, functionRunInputSchema, ticketLifecycleInputSchema, privilegeLifecycleInputSchema, cancelRequestSchema, controlRequestSchema, retryResultSchema, ticketStateSchema, functionRunSummarySchema, ticketEventSchema, cardEventSchema, functionProgressSchema, functionRunWorkflowInputSchema, ticketLifecycleWorkflowInputSchema, cardStateSchema, privilegeLifecycleWorkflowInputSchema, injectionFanoutInputSchema, deletionWaiterInputSchema } = buildStartContract();
 
 /**
  * Why a value does not fit a schema, one issue per `;`, each naming its field: `batchSize: must be between 1 and

@@ -2,10 +2,10 @@
 //  - main task queue: every workflow, and the activities that talk to S-360 and TIXNGO;
 //  - fan-out task queue: the activities that start/signal ticket workflows, with few slots, so that creating
 //    100,000 ticket workflows never takes the slots the injection itself needs.
-import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel } from '@temporalio/worker';
-import { FAILURE_CONVERTER_PATH, getWorkerDataConverter } from '../codec/data-converter';
+import { NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { getWorkerDataConverter } from '../codec/data-converter';
+import { workflowBundle } from './bundle';
 import { fanoutTaskQueue } from '../common/ids';
 import { loadConfig } from '../config';
 import { PinoRuntimeLogger, getLogger, type AppLogLevel } from '../observability/logger';
@@ -27,7 +27,7 @@ export const DEFAULT_TUNING: WorkerTuning = {
   maxConcurrentWorkflowTaskExecutions: 50,
   // Mostly idle workflows (ticket workflows wait days between events; dormant ones are not in the worker): a
   // small cache. README "Worker sizing"; measured in docs/benchmarks.md "On-sale scale".
-  maxCachedWorkflows: 250,
+  maxCachedWorkflows: 100,
   fanoutActivitySlots: 4,
 };
 
@@ -73,17 +73,7 @@ export function tixngoClientFactory(opts: Pick<TixngoClientOptions, 'auth' | 'ke
   return (cred, signal) => new TixngoClient({ ...cred, ...opts, signal });
 }
 
-let bundle: Promise<{ code: string }> | undefined;
-/** The workflow bundle, built once per process (webpack + swc, a few seconds). */
-export function workflowBundle(): Promise<{ code: string }> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: path.resolve(__dirname, '../workflows/index.ts'),
-    // Failures raised in workflow code are encoded like the others (message and stack trace encrypted).
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-    logger: new DefaultLogger('WARN'),
-  });
-  return bundle;
-}
+export { workflowBundle } from './bundle';
 
 /**
  * The worker's native (Rust) connection, with the same options as the client (TLS, API key: temporal/connection.ts);

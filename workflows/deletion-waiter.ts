@@ -11,14 +11,13 @@
 // Ops: query `getDeletionProgress` (pending / confirmed / never confirmed, rounds, TIXNGO calls).
 import { condition, continueAsNew, setHandler } from '@temporalio/workflow';
 import type { DeletionWaiterInput, DeletionWaiterProgress } from '../common/functions';
-import { deletionWaiterInputSchema } from '../contract/start-contract';
 import { getDeletionProgressQuery, wakeDeletionWaiterSignal } from './messages';
 import { activities, continueAsNewDue, nowIso } from './support';
 import { LIFECYCLE_DEFAULTS } from './ticket-state';
 import { checkInput } from './validate';
 
 export async function deletionWaiter(input: DeletionWaiterInput): Promise<DeletionWaiterProgress> {
-  checkInput('deletionWaiter', deletionWaiterInputSchema, input);
+  checkInput('deletionWaiter', input);
   const { tixngo } = activities();
   const timings = { ...LIFECYCLE_DEFAULTS, ...input.lifecycleOptions };
   const progress: DeletionWaiterProgress = input.progress ?? {

@@ -8,13 +8,12 @@
 // continue-as-new. Ops see its progress in the UI (id `lifecycles-<interface>-<executionId>`, query getFanoutProgress).
 import { continueAsNew, setHandler } from '@temporalio/workflow';
 import type { InjectionFanoutInput, InjectionFanoutResult, NotifyResult } from '../common/functions';
-import { injectionFanoutInputSchema } from '../contract/start-contract';
 import { getFanoutProgressQuery } from './messages';
 import { activities, continueAsNewDue } from './support';
 import { checkInput } from './validate';
 
 export async function injectionFanout(input: InjectionFanoutInput): Promise<InjectionFanoutResult> {
-  checkInput('injectionFanout', injectionFanoutInputSchema, input);
+  checkInput('injectionFanout', input);
   const { fanout } = activities();
   const total: NotifyResult = { notified: input.done?.notified ?? 0, closed: input.done?.closed ?? 0 };
   let afterId = input.afterId;

@@ -30,7 +30,6 @@ import type { InterfaceFunction, ExecutionOutcome } from '../common/domain';
 import { ERR_KILL_RATIO } from '../common/errors';
 import type { FunctionCounts, FunctionProgress, FunctionRunInput, FunctionRunSummary } from '../common/functions';
 import type { TicketEvent } from '../common/lifecycle';
-import { functionRunWorkflowInputSchema } from '../contract/start-contract';
 import { getProgressQuery } from './messages';
 import { activities, continueAsNewDue, extractError, nowIso } from './support';
 import { checkInput } from './validate';
@@ -260,7 +259,7 @@ async function startDeletionWaiter(ctx: AfterBatchesContext): Promise<FollowUp |
 
 /** Tickets injection: NOT_PRINTED tickets of the interface -> TIXNGO INJECTED, S-360 PRINTED + processed. */
 export async function injectTickets(input: FunctionRunInput): Promise<FunctionRunSummary> {
-  checkInput('injectTickets', functionRunWorkflowInputSchema, input);
+  checkInput('injectTickets', input);
   // Ticket workflows of accepted tickets: after the batches (child workflow), so that creating them never slows
   // the injection; rejected tickets are notified at once (their workflow shows NEEDS ATTENTION).
   const deferred = patched(DEFERRED_FANOUT_PATCH);
@@ -289,7 +288,7 @@ export async function injectTickets(input: FunctionRunInput): Promise<FunctionRu
 
 /** Push cancelled: cancelled/invalidated, injected tickets -> TIXNGO DELETION_PENDING (then DELETED). */
 export async function pushCancelled(input: FunctionRunInput): Promise<FunctionRunSummary> {
-  checkInput('pushCancelled', functionRunWorkflowInputSchema, input);
+  checkInput('pushCancelled', input);
   // Deletions confirmed in bulk by the run's waiter, not by each ticket workflow polling TIXNGO (issue #13).
   const bulk = patched(BULK_DELETION_PATCH);
   return runFunction(
@@ -328,7 +327,7 @@ export async function pushCancelled(input: FunctionRunInput): Promise<FunctionRu
 
 /** Push controlled: tickets controlled at S-360 access control -> TIXNGO CONTROLLED. */
 export async function pushControlled(input: FunctionRunInput): Promise<FunctionRunSummary> {
-  checkInput('pushControlled', functionRunWorkflowInputSchema, input);
+  checkInput('pushControlled', input);
   return runFunction('PUSH_CONTROLLED', input, async (ctx) => {
     const res = await ctx.acts.tixngo.pushControlledBatch({ interfaceName: ctx.iface.name, eventCode: ctx.input.eventCode, afterId: ctx.afterId, limit: ctx.limit, executionId: ctx.executionId, params: ctx.input.params });
     notifyTickets(ctx, [
@@ -345,7 +344,7 @@ export async function pushControlled(input: FunctionRunInput): Promise<FunctionR
  * Its workflow id (`feedback-<interface>`) makes a second concurrent run impossible.
  */
 export async function feedbackSync(input: FunctionRunInput): Promise<FunctionRunSummary> {
-  checkInput('feedbackSync', functionRunWorkflowInputSchema, input);
+  checkInput('feedbackSync', input);
   let pages = input.progress?.counts.batches ?? 0;
   // Deletions seen: the push runs' deletion waiters poll at once instead of at their next backoff step (once per run).
   let wakeWaiters = patched(FEEDBACK_WAKES_WAITERS_PATCH);
@@ -380,7 +379,7 @@ export async function feedbackSync(input: FunctionRunInput): Promise<FunctionRun
 
 /** Privileges injection: NOT_PRINTED membership/season cards -> TIXNGO privilege instances INJECTED, card PRINTED. */
 export async function injectPrivileges(input: FunctionRunInput): Promise<FunctionRunSummary> {
-  checkInput('injectPrivileges', functionRunWorkflowInputSchema, input);
+  checkInput('injectPrivileges', input);
   return runFunction('PRIVILEGES_INJECTION', input, async (ctx) => {
     const res = await ctx.acts.tixngo.injectPrivilegeBatch({ interfaceName: ctx.iface.name, afterId: ctx.afterId, limit: ctx.limit, executionId: ctx.executionId, params: ctx.input.params });
     const items = [

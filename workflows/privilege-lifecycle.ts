@@ -6,21 +6,20 @@
 import { allHandlersFinished, condition, continueAsNew, setHandler, upsertSearchAttributes, log } from '@temporalio/workflow';
 import { LifecycleStepKey, NeedsAttentionKey } from '../common/search-attributes';
 import type { CardEvent, CardState, PrivilegeLifecycleInput } from '../common/lifecycle';
-import { cardEventSchema, privilegeLifecycleWorkflowInputSchema } from '../contract/start-contract';
 import { cardEventSignal, getCardStateQuery } from './messages';
 import { cardRetry, initialCardState, reduceCard, type CardInput } from './privilege-state';
 import { activities, continueAsNewDue, extractError, setRetryHandlers } from './support';
 import { checkInput, checkedSignal } from './validate';
 
 export async function privilegeLifecycle(input: PrivilegeLifecycleInput): Promise<CardState> {
-  checkInput('privilegeLifecycle', privilegeLifecycleWorkflowInputSchema, input);
+  checkInput('privilegeLifecycle', input);
   const { cardId, interfaceName } = input;
   let state: CardState = input.state ?? initialCardState(Date.now());
   const inbox: CardEvent[] = [...(input.pendingEvents ?? [])];
   let retryRequested = false;
   const { tixngo } = activities();
 
-  setHandler(cardEventSignal, checkedSignal<CardEvent>('cardEvent', cardEventSchema, (e) => void inbox.push(e)));
+  setHandler(cardEventSignal, checkedSignal<CardEvent>('cardEvent', (e) => void inbox.push(e)));
   setRetryHandlers(
     () => cardRetry(state, cardId),
     () => (retryRequested = true),

@@ -23,7 +23,6 @@ import {
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { LifecycleStepKey, NeedsAttentionKey, S360StatusKey, TixngoStatusKey } from '../common/search-attributes';
 import type { CancelRequest, ControlRequest, TicketEvent, TicketLifecycleInput, TicketState } from '../common/lifecycle';
-import { cancelRequestSchema, controlRequestSchema, ticketEventSchema, ticketLifecycleWorkflowInputSchema } from '../contract/start-contract';
 import { cancelSignal, controlSignal, getStateQuery, ticketEventSignal } from './messages';
 import { activities, continueAsNewDue, extractError, setRetryHandlers } from './support';
 import { checkInput, checkedSignal } from './validate';
@@ -50,7 +49,7 @@ const TICKET_TRANSITIONS_PATCH = 'ticket-transitions-issue-10';
 const PUSH_OF = { inject: 'inject', pushCancel: 'cancel', pushControl: 'control' } as const satisfies Record<string, PushKind>;
 
 export async function ticketLifecycle(input: TicketLifecycleInput): Promise<TicketState> {
-  checkInput('ticketLifecycle', ticketLifecycleWorkflowInputSchema, input);
+  checkInput('ticketLifecycle', input);
   const timings = { ...LIFECYCLE_DEFAULTS, ...input.options };
   const { ticketId, interfaceName } = input;
   let state: TicketState = input.state ?? initialTicketState(Date.now());
@@ -60,9 +59,9 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
 
   // Handlers first, so that the first workflow task already answers queries and updates.
   // cancel and control may come without an argument (`temporal workflow signal --name cancel`): the defaults.
-  setHandler(ticketEventSignal, checkedSignal<TicketEvent>('ticketEvent', ticketEventSchema, (e) => void inbox.push(e)));
-  setHandler(cancelSignal, checkedSignal<CancelRequest>('cancel', cancelRequestSchema.optional(), (r) => void inbox.push({ type: 'cancel', ...r })));
-  setHandler(controlSignal, checkedSignal<ControlRequest>('control', controlRequestSchema.optional(), (r) => void inbox.push({ type: 'control', ...r })));
+  setHandler(ticketEventSignal, checkedSignal<TicketEvent>('ticketEvent', (e) => void inbox.push(e)));
+  setHandler(cancelSignal, checkedSignal<CancelRequest>('cancel', (r) => void inbox.push({ type: 'cancel', ...r })));
+  setHandler(controlSignal, checkedSignal<ControlRequest>('control', (r) => void inbox.push({ type: 'control', ...r })));
   setRetryHandlers(
     () => ticketRetry(state, ticketId),
     () => (retryRequested = true),

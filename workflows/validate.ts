@@ -7,14 +7,44 @@
 // key) arrives as the codec's `$undecryptable` marker: the run fails with UndecryptableInput naming the key id, the
 // signal is dropped with a warning naming it (never the payload: the worker cannot read it anyway).
 //
-// The schemas are contract/start-contract.ts itself, imported into the sandbox, not a copy: one source of truth
-// for the CLI, the JSON Schema document and the workflows. zod is pure (a parse depends on the value alone), so
-// this is deterministic; and for a valid input it adds no command, so recorded histories replay unchanged.
+// The schemas are contract/start-contract.ts itself (its buildStartContract), not a copy: one source of truth for
+// the CLI, the JSON Schema document and the workflows. zod is pure (a parse depends on the value alone), so this is
+// deterministic; and for a valid input it adds no command, so recorded histories replay unchanged.
+//
+// This module is preloaded (workflows/preload.ts): evaluated once per worker and shared by every workflow, with the
+// schemas it builds, instead of zod and the contract evaluated again in each workflow (about 4 MB of heap per cached
+// workflow and most of a ticket workflow's first-task CPU; docs/benchmarks.md "On-sale scale"). The SDK freezes a
+// preloaded module's exports, so the schemas stay private here and workflows name them instead of importing them
+// (a frozen zod schema fails when zod fills one of its lazy fields).
 import { ApplicationFailure, log } from '@temporalio/workflow';
 import type { z } from 'zod';
 import { ERR_INVALID_INPUT, ERR_UNDECRYPTABLE_INPUT } from '../common/errors';
 import { undecryptable } from '../common/undecryptable';
-import { contractProblem } from '../contract/start-contract';
+import { buildStartContract, contractProblem } from '../contract/start-contract';
+
+const contract = buildStartContract();
+const functionRun = contract.functionRunWorkflowInputSchema;
+/** The input schema of each workflow type. */
+const INPUTS = {
+  injectTickets: functionRun,
+  pushCancelled: functionRun,
+  pushControlled: functionRun,
+  feedbackSync: functionRun,
+  injectPrivileges: functionRun,
+  ticketLifecycle: contract.ticketLifecycleWorkflowInputSchema,
+  privilegeLifecycle: contract.privilegeLifecycleWorkflowInputSchema,
+  injectionFanout: contract.injectionFanoutInputSchema,
+  deletionWaiter: contract.deletionWaiterInputSchema,
+} satisfies Record<string, z.ZodType>;
+/** The argument schema of each checked signal. */
+const SIGNALS = {
+  ticketEvent: contract.ticketEventSchema,
+  cardEvent: contract.cardEventSchema,
+  cancel: contract.cancelRequestSchema.optional(),
+  control: contract.controlRequestSchema.optional(),
+} satisfies Record<string, z.ZodType>;
+export type CheckedWorkflowType = keyof typeof INPUTS;
+export type CheckedSignalName = keyof typeof SIGNALS;
 
 /** What to do about a payload encrypted with a key this worker does not hold (no payload content: ids only). */
 function keyProblem(what: string, m: { keyId: string; reason: 'unknown-key' | 'damaged' }): string {
@@ -27,14 +57,14 @@ function keyProblem(what: string, m: { keyId: string; reason: 'unknown-key' | 'd
  * Throws InvalidInput (non-retryable: the same input fails the same way) unless `input` fits `schema`; an input the
  * worker could not decrypt (the codec's `$undecryptable` marker) throws UndecryptableInput, naming the key id.
  */
-export function checkInput(workflowType: string, schema: z.ZodType, input: unknown): void {
+export function checkInput(workflowType: CheckedWorkflowType, input: unknown): void {
   const locked = undecryptable(input);
   if (locked) {
     const message = `${workflowType}: ${keyProblem('the input', locked)}`;
     log.warn(message, { keyId: locked.keyId, reason: locked.reason });
     throw ApplicationFailure.create({ type: ERR_UNDECRYPTABLE_INPUT, message, nonRetryable: true });
   }
-  const problem = contractProblem(schema, input);
+  const problem = contractProblem(INPUTS[workflowType], input);
   if (problem === undefined) return;
   throw ApplicationFailure.create({ type: ERR_INVALID_INPUT, message: `${workflowType}: invalid input: ${problem}`, nonRetryable: true });
 }
@@ -44,7 +74,8 @@ export function checkInput(workflowType: string, schema: z.ZodType, input: unkno
  * the field. Signals have no validator in Temporal (only updates do), so dropping is the only refusal; failing the
  * workflow over one wrong signal would lose a good ticket's lifecycle.
  */
-export function checkedSignal<A>(signalName: string, schema: z.ZodType, handler: (arg: A) => void): (arg: A) => void {
+export function checkedSignal<A>(signalName: CheckedSignalName, handler: (arg: A) => void): (arg: A) => void {
+  const schema: z.ZodType = SIGNALS[signalName];
   return (arg: A) => {
     const locked = undecryptable(arg);
     if (locked) {
