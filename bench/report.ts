@@ -62,7 +62,7 @@ export function formatReport(r: InjectionBenchResult): string {
   );
   const tu = r.worker.tuning;
   lines.push(
-    `worker: ${r.worker.mode}; fan-out ${tu.fanoutActivitySlots} activities x ${tu.fanoutConcurrency} calls (${tu.fanoutClient} client, eager start ${tu.fanoutClient === 'native' && tu.eagerStart === true ? 'on' : 'off'}, ticket workflows ${tu.ticketStartDelayMs > 0 ? `dormant (${tu.ticketStartDelayMs / 86_400_000} days)` : 'started at once'}); ${tu.maxConcurrentWorkflowTaskExecutions} workflow tasks, ${tu.maxConcurrentActivityTaskExecutions} activities, cache ${tu.maxCachedWorkflows}`,
+    `worker: ${r.worker.mode}; fan-out ${tu.fanoutActivitySlots} activities x ${tu.fanoutConcurrency} calls (${tu.fanoutClient} client, eager start ${tu.fanoutClient === 'native' && tu.eagerStart === true ? 'on' : 'off'}, ticket workflows ${tu.ticketStartDelayMs > 0 ? `dormant (${tu.ticketStartDelayMs / 86_400_000} days)` : 'started at once'}); ${tu.maxConcurrentWorkflowTaskExecutions} workflow tasks, ${tu.maxConcurrentActivityTaskExecutions} activities, cache ${tu.maxCachedWorkflows}, workflow heap ${tu.workflowHeapMb > 0 ? `${tu.workflowHeapMb} MB` : "V8 default"}`,
   );
   lines.push(`machine: ${r.machine.cores} cores, load average at start ${r.machine.loadAvgAtStart.join(' ')}, node ${r.machine.node}`);
   return lines.join('\n');

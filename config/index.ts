@@ -131,6 +131,8 @@ export const envSchema = z.object({
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(50),
   /** Sticky cache: ticket workflows are mostly idle (README "Worker sizing"). */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().default(100),
+  /** Heap limit (MB) of the worker's workflow thread, where the workflows run; 0: V8's default (README "Worker sizing"). */
+  WORKER_WORKFLOW_HEAP_MB: z.coerce.number().int().min(0).max(65_536).default(256),
   /**
    * Days a ticket workflow started by its injection stays dormant (exists, searchable, no workflow task) unless an
    * event wakes it first; 0: its first workflow task runs at once (README, "How ticket workflows start").

@@ -82,6 +82,7 @@ async function assemble(config: Config, dataConverter: DataConverter, metrics: P
       maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+      workflowHeapMb: config.WORKER_WORKFLOW_HEAP_MB,
     },
   });
   const done = workers.run().finally(async () => {

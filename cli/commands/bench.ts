@@ -56,6 +56,7 @@ interface BenchCliOptions {
   workflowTasks: number;
   activities: number;
   cache: number;
+  workflowHeap: number;
   worker: 'child' | 'in-process';
   warmup?: number;
   ceiling?: number;
@@ -92,6 +93,7 @@ export function register(program: Command): void {
     .option('--workflow-tasks <n>', 'maxConcurrentWorkflowTaskExecutions', intArg('--workflow-tasks', 1, 10_000), DEFAULT_BENCH_TUNING.maxConcurrentWorkflowTaskExecutions)
     .option('--activities <n>', 'maxConcurrentActivityTaskExecutions', intArg('--activities', 1, 10_000), DEFAULT_BENCH_TUNING.maxConcurrentActivityTaskExecutions)
     .option('--cache <n>', 'maxCachedWorkflows', intArg('--cache', 0, 1_000_000), DEFAULT_BENCH_TUNING.maxCachedWorkflows)
+    .option('--workflow-heap <mb>', "WORKER_WORKFLOW_HEAP_MB: heap limit of the worker's workflow thread (0: V8's default)", intArg('--workflow-heap', 0, 65_536), DEFAULT_BENCH_TUNING.workflowHeapMb)
     .option('--worker <where>', 'child (own process, default) | in-process', 'child')
     .option('--warmup <n>', 'warm-up tickets through each path before measuring (default: min(200, tickets))', intArg('--warmup', 0, 100_000))
     .option('--ceiling <n>', 'no-op workflows for the raw dev server creation rate (default: min(tickets, 2000); 0 skips)', intArg('--ceiling', 0, 1_000_000))
@@ -129,6 +131,7 @@ export function register(program: Command): void {
           maxConcurrentWorkflowTaskExecutions: o.workflowTasks,
           maxConcurrentActivityTaskExecutions: o.activities,
           maxCachedWorkflows: o.cache,
+          workflowHeapMb: o.workflowHeap,
         },
         worker: o.worker,
         warmup: o.warmup ?? Math.min(200, o.tickets),
