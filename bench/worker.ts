@@ -152,6 +152,26 @@ async function workerChildMain(): Promise<void> {
   process.stdin.on('end', stop);
   process.stdin.resume();
   process.stdout.write('bench-worker-ready\n');
+  const every = Number(process.env.S360_BENCH_WORKER_MEMORY_LOG_MS ?? 0);
+  if (every > 0) logMemory(every);
+}
+
+/**
+ * S360_BENCH_WORKER_MEMORY_LOG_MS=N: every N ms, one stderr line with the worker's RSS and its main thread's heap
+ * (activities, fan-out), each with its peak so far. RSS minus the main heap is the workflow thread's heap, the Rust
+ * core and code: where the worker's memory is (docs/benchmarks.md "On-sale scale, second session").
+ */
+function logMemory(everyMs: number): void {
+  const mb = (n: number) => Math.round(n / 1_048_576);
+  const peak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, rest: 0 };
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    const now = { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, rest: m.rss - m.heapTotal - m.external };
+    for (const k of Object.keys(peak) as (keyof typeof peak)[]) peak[k] = Math.max(peak[k], now[k]);
+    const fmt = (k: keyof typeof peak) => `${k} ${mb(now[k])} (peak ${mb(peak[k])})`;
+    process.stderr.write(`memory MB: ${(['rss', 'heapTotal', 'heapUsed', 'external', 'rest'] as const).map(fmt).join(', ')}\n`);
+  }, everyMs);
+  timer.unref();
 }
 
 if (require.main === module && process.argv.includes(WORKER_CHILD_FLAG)) {
