@@ -6,7 +6,7 @@ import { maskUrl, type Config } from '../config';
 import { closeDb, createDb, DatabaseConnectionError, findEmbeddedServer } from '../db/connection';
 import { migrationStatus } from '../db/migrate';
 import { createRepository, type Repository } from '../db/repo';
-import { connectClient } from '../temporal/connection';
+import { connectClient, TemporalConnectionError } from '../temporal/connection';
 import { explainTemporalError, unreachableLine, type TemporalTarget } from '../temporal/errors';
 import { CliError, toCliError } from './util';
 
@@ -85,8 +85,7 @@ export async function openClient(config: Config): Promise<Client> {
     if (isOwnError(err)) throw err;
     // temporal/connection-errors.ts already named the variable to fix (a TLS or API-key problem): keep its line.
     // Only "nothing answers" gets the general line with how to start a server.
-    const e = err as Error | undefined;
-    if (e?.name === 'TemporalConnectionError' && !/^cannot reach Temporal at TEMPORAL_ADDRESS=\S+: nothing answers/.test(e.message)) throw new CliError(e.message);
+    if (err instanceof TemporalConnectionError && !err.nothingAnswers) throw new CliError(err.message);
     throw new CliError(unreachableLine(err, targetOf(config)));
   }
 }

@@ -163,11 +163,20 @@ function clientSideProblem(config: ProbeConfig, code: string, message: string): 
  * Never contains the API key or the private key.
  */
 export async function explainConnectionFailure(config: ProbeConfig, err: unknown, opts: { timeoutMs?: number } = {}): Promise<string> {
+  return (await connectionError(config, err, opts)).message;
+}
+
+/** The TemporalConnectionError for `err`: explainConnectionFailure's line, and whether nothing answered at all. */
+export async function connectionError(config: ProbeConfig, err: unknown, opts: { timeoutMs?: number } = {}): Promise<TemporalConnectionError> {
+  const probe = await probeTls(config, opts).catch((e: Error): ProbeResult => ({ kind: 'handshake-failed', code: 'ERROR', message: e.message }));
+  return new TemporalConnectionError(explainProbe(config, err, probe, opts), { cause: err, nothingAnswers: probe.kind === 'unreachable' });
+}
+
+function explainProbe(config: ProbeConfig, err: unknown, probe: ProbeResult, opts: { timeoutMs?: number }): string {
   const at = config.TEMPORAL_ADDRESS;
   const secrets = config.TEMPORAL_API_KEY ? [config.TEMPORAL_API_KEY.reveal()] : [];
   const original = oneLine(messages(err) || String(err), secrets);
   const usesTls = temporalUsesTls(config);
-  const probe = await probeTls(config, opts).catch((e: Error): ProbeResult => ({ kind: 'handshake-failed', code: 'ERROR', message: e.message }));
   if (probe.kind === 'unreachable') return `cannot reach Temporal at TEMPORAL_ADDRESS=${at}: nothing answers (${probe.code})`;
   if (!usesTls) {
     // We speak plain gRPC. If the server completes (or starts) a TLS handshake, it wants TLS.
@@ -199,4 +208,10 @@ export async function explainConnectionFailure(config: ProbeConfig, err: unknown
 /** A connection failure, explained in one line (the CLI prints it without a stack). */
 export class TemporalConnectionError extends Error {
   override name = 'TemporalConnectionError';
+  /** Nothing listens at TEMPORAL_ADDRESS (the probe's connection was refused): no TLS or credential problem to name. */
+  readonly nothingAnswers: boolean;
+  constructor(message: string, opts: { cause: unknown; nothingAnswers: boolean }) {
+    super(message, { cause: opts.cause });
+    this.nothingAnswers = opts.nothingAnswers;
+  }
 }

@@ -8,7 +8,7 @@ import type { CodecKeyConfig } from '../codec/keys';
 import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 import type { Config } from '../config';
 import { temporalUsesTls } from '../config/temporal-tls';
-import { explainConnectionFailure, TemporalConnectionError } from './connection-errors';
+import { connectionError } from './connection-errors';
 
 export { TemporalConnectionError } from './connection-errors';
 
@@ -61,7 +61,7 @@ export async function connectExplained<T>(config: TemporalConnectionConfig, conn
   try {
     return await connect();
   } catch (err) {
-    throw new TemporalConnectionError(await explainConnectionFailure(config, err), { cause: err });
+    throw await connectionError(config, err);
   }
 }
 
